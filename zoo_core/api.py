@@ -1,0 +1,158 @@
+"""The Python API: ``list_models()``, ``get_model(id)`` and the :class:`Model` handle."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from zoo_core.model import Batch, ZooModel
+from zoo_core.registry import ModelEntry, registry
+from zoo_core.spec import ModelSpec
+from zoo_core.weights import resolve_weights
+
+Inputs = str | Path | Sequence[str | Path] | np.ndarray
+
+
+class Model:
+    """A registered model. Cheap to create; weights and frameworks load on first use.
+
+    >>> m = zoo.get_model("xpresso-human-median")
+    >>> m.predict("promoters.fa")          # DataFrame: id, expression_pred
+    """
+
+    def __init__(self, entry: ModelEntry) -> None:
+        self.entry = entry
+        self._impl: ZooModel | None = None
+
+    def __repr__(self) -> str:
+        return f"<zoo.Model {self.name} ({self.entry.plugin})>"
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def info(self) -> ModelSpec:
+        """The validated model.yaml."""
+        return self.entry.spec
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        """Inputs and outputs with their kinds, lengths, encodings and units."""
+        return {
+            "inputs": [i.model_dump(exclude_none=True) for i in self.info.inputs],
+            "outputs": [o.model_dump() for o in self.info.outputs],
+        }
+
+    def load(self, *, device: str | None = None, weights_dir: str | Path | None = None) -> ZooModel:
+        """Resolve the weights and build the framework model (once).
+
+        Raises
+        ------
+        WeightsNotFoundError, WeightsIntegrityError
+        """
+        if self._impl is None:
+            weights = resolve_weights(self.info, self.entry.bundle_dir, weights_dir=weights_dir)
+            loader = self.entry.loader
+            if isinstance(loader, str):
+                module, _, attr = loader.partition(":")
+                loader = getattr(importlib.import_module(module), attr)
+            self._impl = loader(self.info, weights)
+        return self._impl.to(device) if device else self._impl
+
+    def batches(
+        self,
+        inputs: Inputs,
+        *,
+        batch_size: int = 32,
+        genome: str | Path | None = None,
+        features: str | Path | None = None,
+    ) -> Iterator[Batch]:
+        """Model-ready batches from paths or sequences, through the model's dataloader."""
+        dl = self.info.dataloader
+        factory = registry().dataloaders[dl.name]
+        sources = [inputs] if isinstance(inputs, str | Path) else list(inputs)
+        return factory(self.info, sources, batch_size=batch_size, genome=genome, features=features, **dl.args)
+
+    def predict_iter(self, inputs: Inputs, *, batch_size: int = 32, device: str | None = None,
+                     **kwargs: Any) -> Iterator[pd.DataFrame]:
+        """Predictions as one DataFrame per batch (streaming; memory stays flat)."""
+        model = self.load(device=device)
+        names = [o.name for o in self.info.outputs]
+        for batch in self.batches(inputs, batch_size=batch_size, **kwargs):
+            y = np.asarray(model.predict_on_batch(batch.inputs), dtype=np.float64).reshape(len(batch), -1)
+            df = pd.DataFrame({"id": batch.ids, **batch.meta})
+            for j, n in enumerate(names):
+                df[n] = y[:, j]
+            yield df
+
+    def predict(self, inputs: Inputs, *, batch_size: int = 32, device: str | None = None,
+                **kwargs: Any) -> pd.DataFrame | np.ndarray:
+        """Predict from FASTA / BED / GTF paths, sequence strings, or a one-hot array.
+
+        Parameters
+        ----------
+        inputs: a path, a list of paths or sequences, or ``np.ndarray, shape=(N, L, 4)``.
+        batch_size: records per forward pass. Default is 32.
+        device: e.g. 'cpu' or 'cuda'; default the framework's choice.
+        genome: genome FASTA, required for BED/GTF inputs.
+        features: TSV of numeric inputs by id (e.g. Xpresso half-lives); default zeros.
+
+        Returns
+        -------
+        ``pd.DataFrame`` (id, interval columns, one column per output) for paths/sequences;
+        ``np.ndarray, shape=(N, n_outputs)`` for an array.
+
+        Raises
+        ------
+        InputError, WeightsNotFoundError, WeightsIntegrityError
+        """
+        if isinstance(inputs, np.ndarray):
+            return self._predict_array(inputs, batch_size=batch_size, device=device)
+        chunks = list(self.predict_iter(inputs, batch_size=batch_size, device=device, **kwargs))
+        return pd.concat(chunks, ignore_index=True)
+
+    def _predict_array(self, x: np.ndarray, *, batch_size: int, device: str | None) -> np.ndarray:
+        model = self.load(device=device)
+        seq = self.info.sequence_input
+        extra = {i.name: np.zeros((0, i.length or 0), np.float32) for i in self.info.inputs if i.kind == "numeric"}
+        outs = []
+        for s in range(0, len(x), batch_size):
+            xb = x[s: s + batch_size].astype(np.float32)
+            inputs = {seq.name: xb, **{k: np.zeros((len(xb), v.shape[1]), np.float32) for k, v in extra.items()}}
+            outs.append(np.asarray(model.predict_on_batch(inputs)).reshape(len(xb), -1))
+        return np.concatenate(outs)
+
+    def explain(self, inputs: Inputs, *, method: str = "ism", batch_size: int = 32, target: str | None = None,
+                device: str | None = None, **kwargs: Any) -> Iterator[Any]:
+        """Per-sequence attributions, ``shape=(L, 4)``: see :func:`zoo_core.explain.explain`."""
+        from zoo_core.explain import explain
+
+        model = self.load(device=device)
+        return explain(model, self.batches(inputs, batch_size=batch_size, **kwargs), method=method,
+                       target=target, batch_size=batch_size)
+
+
+def list_models() -> list[Model]:
+    """Every model registered by the installed plugins, sorted by id."""
+    reg = registry()
+    reg.ensure_loaded()
+    return [Model(reg.models[k]) for k in sorted(reg.models)]
+
+
+def get_model(model_id: str) -> Model:
+    """The model ``model_id``.
+
+    Raises
+    ------
+    UnknownModelError
+        No installed plugin provides it (the message suggests the closest id).
+    """
+    return Model(registry().get(model_id))
+
+

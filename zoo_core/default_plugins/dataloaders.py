@@ -1,0 +1,145 @@
+"""The core dataloaders: sequences from FASTA, strings or genome intervals, in batches."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from zoo_core.encoding import one_hot
+from zoo_core.errors import InputError
+from zoo_core.hookspecs import hookimpl
+from zoo_core.intervals import Genome, is_interval_file, read_intervals
+from zoo_core.model import Batch
+from zoo_core.seqio import Record, check_sequence, read_fasta
+from zoo_core.spec import ModelSpec
+
+Source = str | Path
+
+
+def iter_records(
+    sources: Iterable[Source] | Iterable[str], spec: ModelSpec, *, genome: Source | None = None
+) -> Iterator[tuple[Record, object, dict[str, Any]]]:
+    """Yield ``(record, source, meta)`` from FASTA paths, BED/GTF paths (with ``genome``) or raw strings.
+
+    Raw strings are named ``seq_0``, ``seq_1``, …; interval records carry chrom/start/end/strand meta.
+    """
+    inp = spec.sequence_input
+    gen: Genome | None = None
+    ids: set[str] = set()
+    for i, src in enumerate(sources):
+        if isinstance(src, str) and not _looks_like_path(src):
+            yield Record(f"seq_{i}", src.upper()), "<sequence>", {}
+            continue
+        path = Path(src)
+        if is_interval_file(path):
+            if genome is None:
+                raise InputError(path, "BED/GTF input needs a genome FASTA (--genome)")
+            gen = gen or Genome(genome)
+            length = inp.length
+            anchor = inp.anchor.index if inp.anchor else 0
+            for iv in read_intervals(path):
+                win = iv.anchored_window(length, anchor) if length else iv
+                seq, padded = gen.fetch(win, source=path)
+                if padded:
+                    print(f"zoo: warning: {path}: record '{iv.name}': {padded} positions past the "
+                          f"contig end were filled with N", file=sys.stderr)
+                meta = {"chrom": win.chrom, "start": win.start, "end": win.end, "strand": win.strand}
+                yield _unique(Record(iv.name, seq), ids, path), path, meta
+        else:
+            for rec in read_fasta(path):
+                yield _unique(rec, ids, path), path, {}
+
+
+def _unique(rec: Record, seen: set[str], source: object) -> Record:
+    if rec.id in seen:
+        raise InputError(source, "duplicate id across inputs", record=rec.id)
+    seen.add(rec.id)
+    return rec
+
+
+def _looks_like_path(s: str) -> bool:
+    return "/" in s or "." in s or Path(s).exists()
+
+
+def read_feature_table(path: Source, name: str, width: int) -> dict[str, np.ndarray]:
+    """Read a TSV of ``id`` + ``width`` numeric columns for the numeric input ``name``."""
+    import pandas as pd
+
+    path = Path(path)
+    try:
+        df = pd.read_csv(path, sep="\t")
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except (ValueError, pd.errors.ParserError) as e:
+        raise InputError(path, f"not a TSV table ({e})") from None
+    if "id" not in df.columns or df.shape[1] != width + 1:
+        raise InputError(path, f"expected columns 'id' + {width} numeric columns for input '{name}', "
+                               f"found {list(df.columns)}")
+    values = df.drop(columns="id")
+    if not all(np.issubdtype(t, np.number) for t in values.dtypes):
+        raise InputError(path, f"non-numeric value in the columns of input '{name}'")
+    return {str(k): v for k, v in zip(df["id"], values.to_numpy(np.float32), strict=True)}
+
+
+def dna_window(
+    spec: ModelSpec,
+    sources: Iterable[Source],
+    *,
+    batch_size: int = 32,
+    genome: Source | None = None,
+    features: Source | None = None,
+    crop: dict[int, int] | None = None,
+) -> Iterator[Batch]:
+    """Batches of one-hot DNA windows of the model's fixed length.
+
+    ``crop`` maps an accepted longer record length to the offset of the model window inside it
+    (e.g. ``{20000: 3000}`` for Xpresso's 20 kb TSS±10 kb windows). Numeric inputs come from the
+    ``features`` TSV by id, or are zeros when the input is optional and no table is given.
+    """
+    seq_in = spec.sequence_input
+    numeric = [i for i in spec.inputs if i.kind == "numeric"]
+    tables = {i.name: read_feature_table(features, i.name, i.length or 0) for i in numeric if features}
+    for i in numeric:
+        if not features and not i.optional:
+            raise InputError("<inputs>", f"model {spec.name} needs a feature table for input '{i.name}'")
+    crop = {int(k): int(v) for k, v in (crop or {}).items()}
+
+    buf: list[tuple[str, np.ndarray, dict[str, Any]]] = []
+
+    def flush() -> Batch:
+        ids = [b[0] for b in buf]
+        inputs = {seq_in.name: np.stack([b[1] for b in buf])}
+        for i in numeric:
+            if i.name in tables:
+                inputs[i.name] = np.stack([tables[i.name][r] for r in ids])
+            else:
+                inputs[i.name] = np.zeros((len(ids), i.length or 0), np.float32)
+        meta = {k: [b[2].get(k) for b in buf] for k in buf[0][2]}
+        return Batch(ids, inputs, meta)
+
+    for rec, source, meta in iter_records(sources, spec, genome=genome):
+        seq = check_sequence(rec.seq, seq_in.kind, source=source, record=rec.id)  # type: ignore[arg-type]
+        if seq_in.length and len(seq) != seq_in.length:
+            if len(seq) not in crop:
+                accepted = " or ".join(str(n) for n in [seq_in.length, *crop])
+                raise InputError(source, f"sequence length {len(seq)}, the model takes exactly {accepted} nt",
+                                 record=rec.id)
+            seq = seq[crop[len(seq)]: crop[len(seq)] + seq_in.length]
+        for name, table in tables.items():
+            if rec.id not in table:
+                raise InputError(features, f"no row for input '{name}'", record=rec.id)
+        buf.append((rec.id, one_hot(seq), meta))
+        if len(buf) == batch_size:
+            yield flush()
+            buf = []
+    if buf:
+        yield flush()
+
+
+@hookimpl
+def register_dataloaders(register: Callable[[str, Callable[..., Any]], None]) -> None:
+    register("dna-window", dna_window)

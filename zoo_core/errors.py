@@ -1,0 +1,81 @@
+"""Every exception zoo raises on purpose.
+
+Each subclasses :class:`ZooError` *and* the stdlib type a caller would naturally catch, so
+``except KeyError`` around ``get_model`` keeps working. The CLI turns any ``ZooError`` into a
+one-line message and exit code 1.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class ZooError(Exception):
+    """Raised for any expected failure; the base of every zoo exception."""
+
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        msg = super().__str__()
+        return f"{msg}. {self.hint}" if self.hint else msg
+
+
+class UnknownModelError(ZooError, KeyError):
+    """Raised when no installed plugin provides the requested model id."""
+
+    def __init__(self, model_id: str, known: Iterable[str] = ()) -> None:
+        self.model_id = model_id
+        close = difflib.get_close_matches(model_id, list(known), n=1)
+        guess = f" Did you mean '{close[0]}'?" if close else ""
+        super().__init__(f"Unknown model '{model_id}'.{guess} Run `zoo list` to see installed models")
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0])
+
+
+class ModelSpecError(ZooError, ValueError):
+    """Raised when a model.yaml is missing, malformed or fails validation."""
+
+    def __init__(self, path: object, field: str, reason: str) -> None:
+        self.path, self.field, self.reason = path, field, reason
+        super().__init__(f"{path}: {field}: {reason}")
+
+
+class PluginLoadError(ZooError, ImportError):
+    """Raised (and recorded) when a plugin fails to import or to register its models."""
+
+    def __init__(self, plugin: str, error: BaseException) -> None:
+        self.plugin, self.error = plugin, error
+        super().__init__(f"plugin '{plugin}' failed to load: {type(error).__name__}: {error}")
+
+
+class DuplicateModelError(ZooError, ValueError):
+    """Raised when two plugins register the same model id."""
+
+
+class WeightsNotFoundError(ZooError, FileNotFoundError):
+    """Raised when a weights file is neither bundled, cached nor downloadable."""
+
+
+class WeightsIntegrityError(ZooError, ValueError):
+    """Raised when a weights file's sha256 differs from the one pinned in model.yaml."""
+
+    def __init__(self, path: object, expected: str, actual: str) -> None:
+        self.path, self.expected, self.actual = path, expected, actual
+        super().__init__(
+            f"{path}: sha256 mismatch (expected {expected}, got {actual}); refusing corrupt weights"
+        )
+
+
+class InputError(ZooError, ValueError):
+    """Raised when an input file or record does not fit the model (alphabet, length, format)."""
+
+    def __init__(self, source: object, reason: str, record: str | None = None) -> None:
+        self.source, self.record, self.reason = source, record, reason
+        where = f"{source}: record '{record}'" if record is not None else f"{source}"
+        super().__init__(f"{where}: {reason}")
+
+
+class ExplainError(ZooError, ValueError):
+    """Raised when a model cannot run the requested attribution method."""

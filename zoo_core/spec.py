@@ -1,0 +1,193 @@
+"""The model.yaml specification: strict, typed and versioned.
+
+Every model a plugin registers is described by one model.yaml validated against :class:`ModelSpec`.
+Unknown keys and wrong types are errors that name the file and the key (Kipoi silently dropped
+them). The JSON Schema shipped in ``templates/model.schema.json`` is generated from these classes
+(``python -m zoo_core.spec > templates/model.schema.json``), so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from zoo_core.errors import ModelSpecError
+
+SPEC_VERSION = 1
+MODEL_ID = r"^[a-z0-9][a-z0-9._-]*$"
+SHA256 = r"^[0-9a-f]{64}$"
+GIT_SHA = r"^[0-9a-f]{40}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Author(_Strict):
+    name: str = Field(description="Full name of an author of the model or the paper.")
+    email: str | None = Field(None, description="Contact address, optional.")
+
+
+class Citation(_Strict):
+    text: str = Field(description="Human-readable reference: authors, title, journal, year.")
+    doi: str = Field(pattern=r"^10\.\d{4,9}/\S+$", description="DOI of the paper, e.g. 10.1016/j.celrep.2018.03.102.")
+
+
+class Anchor(_Strict):
+    name: str = Field(description="What the anchor is, e.g. 'TSS'.")
+    index: int = Field(ge=0, description="0-based index of the anchor inside the window, on the input's strand.")
+
+
+class InputSpec(_Strict):
+    name: str = Field(description="Input name; the key the model's predict_on_batch receives.")
+    kind: Literal["dna", "rna", "protein", "numeric"] = Field(description="Alphabet / type of the input.")
+    length: int | None = Field(
+        None, ge=1, description="Required length (letters, or values for numeric); null = variable length."
+    )
+    anchor: Anchor | None = Field(None, description="For fixed windows: where the reference point lies.")
+    encoding: Literal["one-hot-acgt", "tokens", "float32"] = Field(
+        description="How the input is encoded: 'one-hot-acgt' = (L, 4) float32 in A,C,G,T order, "
+        "N and other IUPAC codes all-zero (kipoiseq convention)."
+    )
+    optional: bool = Field(False, description="Whether the user may omit it; numeric inputs then default to zeros.")
+    doc: str = Field(description="What the user must supply, in one or two sentences.")
+
+    @model_validator(mode="after")
+    def _anchor_inside(self) -> InputSpec:
+        if self.anchor is not None and (self.length is None or self.anchor.index >= self.length):
+            raise ValueError("anchor.index must lie inside a fixed length")
+        return self
+
+
+class OutputSpec(_Strict):
+    name: str = Field(description="Output column name.")
+    unit: str = Field(description="Unit or scale of the value, e.g. 'log10(median RPKM + 0.1), z-scored'.")
+    doc: str = Field(description="What the value means.")
+
+
+class DataloaderSpec(_Strict):
+    name: str = Field(description="A dataloader registered through the `register_dataloaders` hook.")
+    args: dict[str, Any] = Field(default_factory=dict, description="Keyword arguments passed to the dataloader.")
+
+
+class WeightsFile(_Strict):
+    name: str = Field(description="File name inside the hub repository, e.g. model.safetensors.")
+    sha256: str = Field(pattern=SHA256, description="Lower-case hex sha256; a file that differs is refused.")
+
+    @field_validator("name")
+    @classmethod
+    def _safetensors_only(cls, v: str) -> str:
+        if not v.endswith((".safetensors", ".json")):
+            raise ValueError("weights must be .safetensors (plus optional .json config); pickles are never loaded")
+        return v
+
+
+class WeightsSpec(_Strict):
+    repo_id: str = Field(pattern=r"^[\w.-]+/[\w.-]+$", description="Hugging Face repository, 'owner/name'.")
+    revision: str = Field(pattern=GIT_SHA, description="40-hex commit of that repository; never a branch name.")
+    framework: Literal["tensorflow", "torch", "numpy"] = Field(description="Framework the weights are loaded into.")
+    files: list[WeightsFile] = Field(min_length=1, description="Files to fetch, each with its sha256.")
+
+
+class ExplainSpec(_Strict):
+    methods: list[Literal["ism", "grad", "ig", "mdig"]] = Field(
+        default_factory=lambda: ["ism"], description="Attribution methods the model supports."
+    )
+    baseline: list[float] | None = Field(
+        None, min_length=4, max_length=4,
+        description="Per-letter baseline (A,C,G,T) for integrated gradients; default all zeros.",
+    )
+    target: str | None = Field(None, description="Output explained; default the first output.")
+
+
+class TestSpec(_Strict):
+    __test__ = False  # not a pytest class
+    inputs: list[str] = Field(min_length=1, description="Example input files, relative to the model.yaml folder.")
+    options: dict[str, str] = Field(
+        default_factory=dict, description="Extra predict options, e.g. {genome: chr22.fa}; paths are relative."
+    )
+    expected: str = Field(description="TSV of expected outputs (id + output columns), relative path.")
+    tolerance: float = Field(1e-5, ge=0, description="Maximum absolute difference allowed per value.")
+
+
+class Metric(_Strict):
+    name: str = Field(description="Metric, e.g. 'r2 (Pearson squared)'.")
+    value: float = Field(description="The figure.")
+    source: Literal["paper", "measured"] = Field(description="Reported by the paper, or measured by this project.")
+    data: str = Field(description="Data set it was computed on.")
+    split: str = Field(description="Which split, e.g. 'held-out test, 1,000 genes'.")
+    note: str | None = Field(None, description="Why it differs from the paper's measurement, if it does.")
+
+
+class ModelSpec(_Strict):
+    spec_version: Literal[1] = Field(description="Version of this schema; bump on incompatible change.")
+    name: str = Field(pattern=MODEL_ID, description="Model id used on the command line, e.g. xpresso-human-median.")
+    version: str = Field(pattern=r"^\d+\.\d+\.\d+$", description="Semantic version of the packaged model.")
+    description: str = Field(description="One paragraph: what it predicts from what.")
+    authors: list[Author] = Field(min_length=1)
+    citation: Citation
+    license: str = Field(description="SPDX id of the weights' license, e.g. MIT.")
+    organism: str = Field(description="Organism the model was trained on, e.g. 'Homo sapiens'.")
+    task: str = Field(description="Short task name, e.g. 'promoter -> mRNA level'.")
+    inputs: list[InputSpec] = Field(min_length=1)
+    outputs: list[OutputSpec] = Field(min_length=1)
+    dataloader: DataloaderSpec
+    weights: WeightsSpec
+    explain: ExplainSpec = Field(default_factory=ExplainSpec)
+    test: TestSpec
+    metrics: list[Metric] = Field(default_factory=list)
+
+    @property
+    def sequence_input(self) -> InputSpec:
+        """The first non-numeric input: what FASTA records are read into."""
+        return next(i for i in self.inputs if i.kind != "numeric")
+
+    @model_validator(mode="after")
+    def _one_sequence_input(self) -> ModelSpec:
+        if not any(i.kind != "numeric" for i in self.inputs):
+            raise ValueError("at least one input must be a sequence (dna, rna or protein)")
+        return self
+
+
+def load_spec(path: str | Path) -> ModelSpec:
+    """Read and validate a model.yaml.
+
+    Raises
+    ------
+    ModelSpecError
+        If the file is missing, is not YAML, or any key is unknown, missing or of the wrong type;
+        the message names the file, the key path and the reason.
+    """
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ModelSpecError(path, "<file>", "no such file") from None
+    except yaml.YAMLError as e:
+        raise ModelSpecError(path, "<yaml>", str(e).replace("\n", " ")) from None
+    if not isinstance(data, dict):
+        raise ModelSpecError(path, "<root>", "expected a mapping of keys")
+    try:
+        return ModelSpec.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or "<root>"
+        reason = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        more = f" (and {len(e.errors()) - 1} more)" if len(e.errors()) > 1 else ""
+        raise ModelSpecError(path, field, reason + more) from None
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of model.yaml, generated from :class:`ModelSpec`."""
+    schema = ModelSpec.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = f"zoo model.yaml (spec_version {SPEC_VERSION})"
+    return schema
+
+
+if __name__ == "__main__":
+    print(json.dumps(json_schema(), indent=2))
