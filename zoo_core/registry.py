@@ -73,16 +73,18 @@ class Registry:
         def register_dataloader(dl_name: str, factory: Callable[..., Any]) -> None:
             loaders[dl_name] = factory
 
+        registered = False
         try:
             self.pm.register(plugin, name=name)
-            for impl in self.pm.hook.register_models.get_hookimpls():
-                if impl.plugin is plugin:
-                    impl.function(register_model) if impl.argnames else impl.function()
-            for impl in self.pm.hook.register_dataloaders.get_hookimpls():
-                if impl.plugin is plugin:
-                    impl.function(register_dataloader)
+            registered = True
+            # each plugin's hooks are called on their own, so a failure is pinned on that plugin
+            for hook, callback in ((self.pm.hook.register_models, register_model),
+                                   (self.pm.hook.register_dataloaders, register_dataloader)):
+                for impl in hook.get_hookimpls():
+                    if impl.plugin is plugin:
+                        impl.function(**dict.fromkeys(impl.argnames, callback))
         except Exception as e:  # noqa: BLE001 - isolate any plugin failure
-            if self.pm.is_registered(plugin):
+            if registered:
                 self.pm.unregister(plugin)
             self._fail(name, e)
             return

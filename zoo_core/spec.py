@@ -128,18 +128,18 @@ class ModelSpec(_Strict):
     name: str = Field(pattern=MODEL_ID, description="Model id used on the command line, e.g. xpresso-human-median.")
     version: str = Field(pattern=r"^\d+\.\d+\.\d+$", description="Semantic version of the packaged model.")
     description: str = Field(description="One paragraph: what it predicts from what.")
-    authors: list[Author] = Field(min_length=1)
-    citation: Citation
+    authors: list[Author] = Field(min_length=1, description="Authors of the model (usually the paper's).")
+    citation: Citation = Field(description="The paper to cite when using the model.")
     license: str = Field(description="SPDX id of the weights' license, e.g. MIT.")
     organism: str = Field(description="Organism the model was trained on, e.g. 'Homo sapiens'.")
     task: str = Field(description="Short task name, e.g. 'promoter -> mRNA level'.")
-    inputs: list[InputSpec] = Field(min_length=1)
-    outputs: list[OutputSpec] = Field(min_length=1)
-    dataloader: DataloaderSpec
-    weights: WeightsSpec
-    explain: ExplainSpec = Field(default_factory=ExplainSpec)
-    test: TestSpec
-    metrics: list[Metric] = Field(default_factory=list)
+    inputs: list[InputSpec] = Field(min_length=1, description="What the model reads; the first sequence input is fed from FASTA/BED.")
+    outputs: list[OutputSpec] = Field(min_length=1, description="Output columns, in the order predict_on_batch returns them.")
+    dataloader: DataloaderSpec = Field(description="How input files become model-ready batches.")
+    weights: WeightsSpec = Field(description="Where the weights are published and their digests.")
+    explain: ExplainSpec = Field(default_factory=ExplainSpec, description="Supported attribution methods and baseline.")
+    test: TestSpec = Field(description="Example inputs and expected outputs that `zoo test` checks.")
+    metrics: list[Metric] = Field(default_factory=list, description="Reported and measured performance.")
 
     @property
     def sequence_input(self) -> InputSpec:
@@ -174,7 +174,8 @@ def load_spec(path: str | Path) -> ModelSpec:
     try:
         return ModelSpec.model_validate(data)
     except ValidationError as e:
-        err = e.errors()[0]
+        # a misspelled key usually explains the "missing" errors too, so name it first
+        err = sorted(e.errors(), key=lambda x: x["type"] != "extra_forbidden")[0]
         field = ".".join(str(p) for p in err["loc"]) or "<root>"
         reason = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
         more = f" (and {len(e.errors()) - 1} more)" if len(e.errors()) > 1 else ""

@@ -1,0 +1,88 @@
+"""Attributions: shapes, sign convention, agreement with brute force, the HDF5 file and the PNG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+import zoo
+from zoo_core.explain import integrated_gradients, ism
+
+
+@pytest.fixture
+def toy_batch(toy, toy_example: Path):  # type: ignore[no-untyped-def]
+    m = zoo.get_model("toy")
+    return m.load(), next(iter(m.batches(toy_example, batch_size=3)))
+
+
+def test_ism_matches_brute_force_and_original_bases_are_zero(toy_batch) -> None:
+    model, batch = toy_batch
+    x = batch.inputs["sequence"]
+    attr = ism(model, batch.inputs, "sequence")
+    assert attr.shape == x.shape
+    assert np.all(attr[x == 1] == 0)
+    ref = model.predict_on_batch(batch.inputs)[:, 0]
+    for k, i, b in [(0, 0, 0), (1, 57, 2), (2, 199, 3)]:
+        mutant = x[k: k + 1].copy()
+        mutant[0, i] = np.eye(4)[b]
+        expected = model.predict_on_batch({"sequence": mutant})[0, 0] - ref[k]
+        assert attr[k, i, b] == pytest.approx(expected, abs=1e-6)
+
+
+def test_integrated_gradients_completeness(toy_batch) -> None:
+    """Sum of IG attributions ≈ f(x) − f(baseline): the defining property (32 steps)."""
+    model, batch = toy_batch
+    base = np.full(4, 0.25, np.float32)
+    attr = integrated_gradients(model, batch.inputs, "sequence", baseline=base, steps=256)
+    f_x = model.predict_on_batch(batch.inputs)[:, 0]
+    f_b = model.predict_on_batch({"sequence": np.broadcast_to(base, batch.inputs["sequence"].shape).copy()})[0, 0]
+    np.testing.assert_allclose(attr.sum(axis=(1, 2)), f_x - f_b, rtol=0.02, atol=1e-3)
+
+
+def test_gradient_matches_finite_differences(toy_batch) -> None:
+    model, batch = toy_batch
+    x = batch.inputs["sequence"][:1]
+    g = model.gradient({"sequence": x})
+    eps = 1e-2  # the toy is piecewise linear: central differences are exact away from ReLU kinks
+    for i, b in [(10, 0), (100, 3)]:
+        xp, xm = x.copy(), x.copy()
+        xp[0, i, b] += eps
+        xm[0, i, b] -= eps
+        fd = (model.predict_on_batch({"sequence": xp}) - model.predict_on_batch({"sequence": xm}))[0, 0] / (2 * eps)
+        assert g[0, i, b] == pytest.approx(fd, rel=2e-3, abs=1e-5)
+
+
+def test_grad_and_ism_agree_in_sign_on_strong_positions(toy_batch) -> None:
+    model, batch = toy_batch
+    x = batch.inputs["sequence"]
+    ism_score = -ism(model, batch.inputs, "sequence").sum(axis=2) / 3  # support for the observed base
+    grad = (model.gradient(batch.inputs) * x).sum(axis=2)
+    r = np.corrcoef(ism_score.ravel(), grad.ravel())[0, 1]
+    assert r > 0.5
+
+
+@pytest.mark.parametrize("method", ["ism", "grad", "ig"])
+def test_zoo_explain_writes_h5_and_png(method: str, toy, zoo_cli, toy_example: Path, tmp_path: Path) -> None:
+    out, pngs = tmp_path / "attr.h5", tmp_path / "png"
+    code, _, err = zoo_cli("explain", "toy", toy_example, "--method", method, "-o", out, "--png-dir", pngs, "-q")
+    assert code == 0, err
+    with h5py.File(out) as h5:
+        ids = [i.decode() for i in h5["ids"][:]]
+        assert len(ids) == 8 and h5.attrs["method"] == method and h5.attrs["alphabet"] == "ACGT"
+        attr, onehot = h5["attr/0"][:], h5["onehot/0"][:]
+        assert attr.shape == (200, 4) and onehot.shape == (200, 4)
+        if method == "ism":
+            assert np.all(attr[onehot == 1] == 0)
+        else:
+            assert np.all(attr[onehot == 0] == 0)
+    assert len(list(pngs.glob("*.png"))) == 8
+    assert (pngs / f"{ids[0]}.{method}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_unknown_method_is_a_clear_error(toy, zoo_cli, toy_example: Path, tmp_path: Path) -> None:
+    code, _, err = zoo_cli("explain", "toy", toy_example, "--method", "shap", "-o", tmp_path / "a.h5")
+    assert code == 1 and "unknown method 'shap'" in err
+    assert not (tmp_path / "a.h5").exists()

@@ -1,0 +1,288 @@
+"""Weights resolution against a local fake of the Hugging Face hub (no network, no TensorFlow).
+
+Every test gets an empty HF_HOME under tmp_path and HF_ENDPOINT pointing at :class:`FakeHub`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from tests.hub_server import FakeHub, hub  # noqa: F401 - `hub` is a pytest fixture
+
+from zoo_core.errors import WeightsIntegrityError, WeightsNotFoundError
+from zoo_core.spec import ModelSpec, load_spec
+from zoo_core.weights import override_env_var, resolve_weights
+
+MODEL = "xpresso-human-median"
+BUNDLE = Path(__file__).resolve().parents[1] / "plugins/zoo-xpresso/src/zoo_xpresso/models" / MODEL
+SPEC = load_spec(BUNDLE / "model.yaml")
+REPO = SPEC.weights.repo_id
+REV = SPEC.weights.revision
+FILE = "model.safetensors"
+SHA = SPEC.weights.files[0].sha256
+GOOD = (BUNDLE / FILE).read_bytes()
+ENV_VAR = "ZOO_WEIGHTS_XPRESSO_HUMAN_MEDIAN"
+
+
+def _flip(data: bytes, at: int = 1000) -> bytes:
+    return data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1 :]
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@pytest.fixture(autouse=True)
+def hf_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hub: FakeHub) -> Path:  # noqa: F811
+    """Empty HF cache in tmp_path, online, HF_ENDPOINT = the fake hub serving the good file."""
+    import huggingface_hub.constants
+
+    home = tmp_path / "hf"
+    monkeypatch.setenv("HF_HOME", str(home))
+    monkeypatch.setenv("HF_ENDPOINT", hub.endpoint)
+    for var in ("HF_HUB_CACHE", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", ENV_VAR):
+        monkeypatch.delenv(var, raising=False)
+    # huggingface_hub reads HF_HUB_OFFLINE once, at import, and then blocks every request: make sure an
+    # earlier import under HF_HUB_OFFLINE=1 (another test, or the caller's shell) does not leak in here.
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+    hub.set_file(REPO, REV, FILE, GOOD)
+    return home
+
+
+def _snapshot(home: Path, revision: str = REV) -> Path:
+    return home / "hub" / f"models--{REPO.replace('/', '--')}" / "snapshots" / revision
+
+
+def _blobs(home: Path) -> list[Path]:
+    d = home / "hub" / f"models--{REPO.replace('/', '--')}" / "blobs"
+    return sorted(d.iterdir()) if d.is_dir() else []
+
+
+def _with_revision(spec: ModelSpec, revision: str) -> ModelSpec:
+    return spec.model_copy(update={"weights": spec.weights.model_copy(update={"revision": revision})})
+
+
+# -- the real download path ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lfs_redirect", [False, True], ids=["direct", "lfs-redirect"])
+def test_download_lands_in_pinned_snapshot_and_is_reused_offline(
+    hub: FakeHub,  # noqa: F811
+    hf_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    lfs_redirect: bool,
+) -> None:
+    hub.lfs_redirect = lfs_redirect
+    paths = resolve_weights(SPEC)  # no bundle dir: must come from the hub
+
+    path = paths[FILE]
+    assert path == _snapshot(hf_home) / FILE
+    assert _sha(path.read_bytes()) == SHA
+    assert hub.downloads(FILE) == 1
+    # only the pinned /resolve/ URL was asked for: no API call, no Xet route
+    assert {r.path.split("/__cdn__/")[0] for r in hub.requests} <= {f"/{REPO}/resolve/{REV}/{FILE}", ""}
+
+    hub.reset_counts()
+    assert resolve_weights(SPEC)[FILE] == path  # online again: pinned commit already cached, no request
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert resolve_weights(SPEC)[FILE] == path
+    assert hub.requests == []
+
+
+# -- corrupt weights are refused -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lying_etag", [False, True], ids=["etag-of-served-bytes", "etag-claims-good-sha"])
+def test_corrupt_download_is_refused_evicted_and_retried(hub: FakeHub, hf_home: Path, lying_etag: bool) -> None:  # noqa: F811
+    bad = _flip(GOOD)
+    hub.set_file(REPO, REV, FILE, bad, etag=SHA if lying_etag else None)
+
+    with pytest.raises(WeightsIntegrityError) as exc:
+        resolve_weights(SPEC)
+    msg = str(exc.value)
+    assert FILE in msg and SHA in msg and _sha(bad) in msg
+    assert (exc.value.expected, exc.value.actual) == (SHA, _sha(bad))
+    # nothing corrupt is left in the cache for a later (offline) run to pick up
+    assert not (_snapshot(hf_home) / FILE).exists()
+    assert _blobs(hf_home) == []
+
+    hub.set_file(REPO, REV, FILE, GOOD)
+    path = resolve_weights(SPEC)[FILE]
+    assert _sha(path.read_bytes()) == SHA
+    assert hub.downloads(FILE) == 2
+
+
+def _corrupt_copy(tmp_path: Path) -> Path:
+    d = tmp_path / "bundle"
+    shutil.copytree(BUNDLE, d)
+    (d / FILE).write_bytes(_flip(GOOD))
+    return d
+
+
+def test_corrupt_bundle_is_refused_even_when_hub_has_good_file(hub: FakeHub, hf_home: Path, tmp_path: Path) -> None:  # noqa: F811
+    bundle = _corrupt_copy(tmp_path)
+
+    with pytest.raises(WeightsIntegrityError) as exc:
+        resolve_weights(SPEC, bundle)
+    assert str(bundle / FILE) in str(exc.value) and SHA in str(exc.value)
+    assert exc.value.actual == _sha(_flip(GOOD))
+    assert hub.requests == []  # no silent fall-back to another copy
+    assert _blobs(hf_home) == []
+
+
+@pytest.mark.parametrize("how", ["weights_dir", "env"])
+def test_corrupt_explicit_folder_is_refused(
+    hub: FakeHub,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    how: str,
+) -> None:
+    folder = _corrupt_copy(tmp_path)
+    kwargs = {"weights_dir": folder} if how == "weights_dir" else {}
+    if how == "env":
+        monkeypatch.setenv(ENV_VAR, str(folder))
+
+    with pytest.raises(WeightsIntegrityError, match="sha256 mismatch"):
+        resolve_weights(SPEC, BUNDLE, **kwargs)
+    assert hub.requests == []
+
+
+# -- resolution order ----------------------------------------------------------------------------
+
+
+def _good_folder(tmp_path: Path) -> Path:
+    d = tmp_path / "mine"
+    d.mkdir()
+    shutil.copy(BUNDLE / FILE, d / FILE)
+    return d
+
+
+def test_env_var_name() -> None:
+    assert override_env_var(MODEL) == ENV_VAR
+
+
+@pytest.mark.parametrize("how", ["weights_dir", "env"])
+def test_explicit_folder_wins_over_bundle(
+    hub: FakeHub,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    how: str,
+) -> None:
+    mine = _good_folder(tmp_path)
+    bundle = _corrupt_copy(tmp_path)  # would raise if it were read
+    kwargs = {"weights_dir": mine} if how == "weights_dir" else {}
+    if how == "env":
+        monkeypatch.setenv(ENV_VAR, str(mine))
+
+    assert resolve_weights(SPEC, bundle, **kwargs) == {FILE: mine / FILE}
+    assert hub.requests == []
+
+
+def test_weights_dir_argument_wins_over_env_var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mine = _good_folder(tmp_path)
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "does-not-exist"))
+    assert resolve_weights(SPEC, BUNDLE, weights_dir=mine) == {FILE: mine / FILE}
+
+
+def test_explicit_folder_without_the_file_is_an_error_not_a_fallback(
+    hub: FakeHub,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv(ENV_VAR, str(empty))
+    with pytest.raises(WeightsNotFoundError, match="explicit weights folder") as exc:
+        resolve_weights(SPEC, BUNDLE)
+    assert str(empty / FILE) in str(exc.value)
+    assert hub.requests == []
+
+
+def test_bundle_wins_over_hub(hub: FakeHub, hf_home: Path) -> None:  # noqa: F811
+    hub.set_file(REPO, REV, FILE, _flip(GOOD))  # would raise if it were fetched
+    assert resolve_weights(SPEC, BUNDLE) == {FILE: BUNDLE / FILE}
+    assert hub.requests == []
+    assert not (hf_home / "hub").exists()
+
+
+# -- not found -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["HF_HUB_OFFLINE", "local_files_only"])
+def test_offline_with_empty_cache_says_to_run_zoo_pull(
+    hub: FakeHub,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    how: str,
+) -> None:
+    if how == "HF_HUB_OFFLINE":
+        monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(WeightsNotFoundError) as exc:
+        resolve_weights(SPEC, local_files_only=how == "local_files_only")
+    assert f"zoo pull {MODEL}" in str(exc.value)
+    assert ENV_VAR in str(exc.value)
+    assert isinstance(exc.value, FileNotFoundError)
+    assert hub.requests == []
+
+
+def test_unknown_revision_is_weights_not_found(hub: FakeHub, hf_home: Path) -> None:  # noqa: F811
+    spec = _with_revision(SPEC, "0" * 40)
+    with pytest.raises(WeightsNotFoundError) as exc:
+        resolve_weights(spec)
+    msg = str(exc.value)
+    assert FILE in msg and REPO in msg and "RevisionNotFound" in msg
+    assert not _snapshot(hf_home, "0" * 40).exists()
+
+
+def test_missing_file_is_weights_not_found(hub: FakeHub, hf_home: Path) -> None:  # noqa: F811
+    hub.remove_file(REPO, REV, FILE)
+    with pytest.raises(WeightsNotFoundError) as exc:
+        resolve_weights(SPEC)
+    msg = str(exc.value)
+    assert FILE in msg and REPO in msg and "EntryNotFound" in msg
+    assert not (_snapshot(hf_home) / FILE).exists()
+
+
+def test_unknown_repository_is_weights_not_found(hub: FakeHub) -> None:  # noqa: F811
+    spec = SPEC.model_copy(update={"weights": SPEC.weights.model_copy(update={"repo_id": "nobody/nothing"})})
+    with pytest.raises(WeightsNotFoundError) as exc:
+        resolve_weights(spec)
+    assert "nobody/nothing" in str(exc.value) and "RepositoryNotFound" in str(exc.value)
+
+
+# -- zoo pull ------------------------------------------------------------------------------------
+
+
+def test_zoo_pull_fills_cache_for_offline_use(hub: FakeHub, hf_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    from zoo.cli import cli
+
+    result = CliRunner().invoke(cli, ["pull", MODEL])
+    assert result.exit_code == 0, result.output
+    cached = _snapshot(hf_home) / FILE
+    assert f"{MODEL}: {FILE} -> {cached}" in result.output
+    assert hub.downloads(FILE) == 1
+
+    hub.reset_counts()
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert resolve_weights(SPEC) == {FILE: cached}
+    assert hub.requests == []
+
+
+def test_zoo_pull_failure_is_one_line_error(
+    hub: FakeHub,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from zoo.cli import main
+
+    hub.remove_file(REPO, REV, FILE)
+    monkeypatch.delenv("ZOO_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exc:
+        main(["pull", MODEL])
+    assert exc.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"Error: {MODEL}: cannot fetch {FILE} from {REPO}@")
+    assert "Traceback" not in err
