@@ -124,15 +124,20 @@ class FakeHub:
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> FakeHub:
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-hf-hub", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-hf-hub", daemon=True
+        )
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        """Stop serving (idempotent); the port is then refused, like an unreachable hub."""
+        if self._thread is None:
+            return
         self._server.shutdown()
         self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._thread.join(timeout=5)
+        self._thread = None
 
     def __enter__(self) -> FakeHub:
         return self.start()
@@ -222,10 +227,10 @@ def _handler_for(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             if with_body and body:
                 self.wfile.write(body)
 
-        def do_HEAD(self) -> None:  # noqa: N802 - http.server's naming
+        def do_HEAD(self) -> None:
             self._serve(with_body=False)
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self._serve(with_body=True)
 
         def log_message(self, format: str, *args: object) -> None:  # silence stderr

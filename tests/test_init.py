@@ -12,7 +12,7 @@ import pytest
 
 @pytest.mark.slow
 def test_init_plugin_installs_and_passes_zoo_test(zoo_cli, tmp_path: Path) -> None:
-    code, out, err = zoo_cli("init", "demo-model", "--dir", tmp_path)
+    code, _out, err = zoo_cli("init", "demo-model", "--dir", tmp_path)
     assert code == 0, err
     plugin = tmp_path / "zoo-demo-model"
     assert (plugin / "src/zoo_demo_model/models/demo-model/model.yaml").is_file()
@@ -41,6 +41,6 @@ def test_zoo_test_fails_when_outputs_drift(toy, toy_plugin, zoo_cli, monkeypatch
     model_cls = toy_plugin.model.Model if hasattr(toy_plugin, "model") else __import__("zoo_toy.model").model.Model
     original = model_cls.predict_on_batch
     monkeypatch.setattr(model_cls, "predict_on_batch", lambda self, inputs: original(self, inputs) + 1e-3)
-    code, out, err = zoo_cli("test", "toy")
+    code, out, _err = zoo_cli("test", "toy")
     assert code == 1
     assert "toy: FAIL" in out and "max|Δ|=1.00e-03" in out

@@ -36,7 +36,7 @@ def test_bad_input_exits_nonzero_with_reason_and_no_output(case, toy, zoo_cli, t
     inp = tmp_path / f"{case}.fa"
     inp.write_text(text)
     out = tmp_path / "out.tsv"
-    code, stdout, stderr = zoo_cli("predict", "toy", inp, "-o", out)
+    code, _stdout, stderr = zoo_cli("predict", "toy", inp, "-o", out)
     assert code == 1
     first = stderr.strip().splitlines()[0]
     assert first.startswith(f"Error: {inp}")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tests.hub_server import FakeHub, hub  # noqa: F401 - `hub` is a pytest fixture
 
+from tests.hub_server import FakeHub, hub  # noqa: F401 - `hub` is a pytest fixture
 from zoo_core.errors import WeightsIntegrityError, WeightsNotFoundError
 from zoo_core.spec import ModelSpec, load_spec
 from zoo_core.weights import override_env_var, resolve_weights
@@ -83,8 +83,9 @@ def test_download_lands_in_pinned_snapshot_and_is_reused_offline(
     assert path == _snapshot(hf_home) / FILE
     assert _sha(path.read_bytes()) == SHA
     assert hub.downloads(FILE) == 1
-    # only the pinned /resolve/ URL was asked for: no API call, no Xet route
-    assert {r.path.split("/__cdn__/")[0] for r in hub.requests} <= {f"/{REPO}/resolve/{REV}/{FILE}", ""}
+    # only the pinned /resolve/ URL (and the LFS "CDN" it redirects to) was asked for: no API call, no Xet
+    for r in hub.requests:
+        assert r.path == f"/{REPO}/resolve/{REV}/{FILE}" or (lfs_redirect and r.path == f"/__cdn__/{SHA}"), r
 
     hub.reset_counts()
     assert resolve_weights(SPEC)[FILE] == path  # online again: pinned commit already cached, no request
@@ -113,6 +114,18 @@ def test_corrupt_download_is_refused_evicted_and_retried(hub: FakeHub, hf_home: 
     hub.set_file(REPO, REV, FILE, GOOD)
     path = resolve_weights(SPEC)[FILE]
     assert _sha(path.read_bytes()) == SHA
+    assert hub.downloads(FILE) == 2
+
+
+def test_corrupted_cache_entry_is_refused_evicted_and_fetched_again(hub: FakeHub, hf_home: Path) -> None:  # noqa: F811
+    path = resolve_weights(SPEC)[FILE]
+    path.resolve().write_bytes(_flip(GOOD))  # bit rot / tampering after a good download
+
+    with pytest.raises(WeightsIntegrityError, match=SHA):
+        resolve_weights(SPEC)
+    assert not path.exists() and _blobs(hf_home) == []
+
+    assert _sha(resolve_weights(SPEC)[FILE].read_bytes()) == SHA
     assert hub.downloads(FILE) == 2
 
 
@@ -223,9 +236,23 @@ def test_offline_with_empty_cache_says_to_run_zoo_pull(
     with pytest.raises(WeightsNotFoundError) as exc:
         resolve_weights(SPEC, local_files_only=how == "local_files_only")
     assert f"zoo pull {MODEL}" in str(exc.value)
+    assert "downloading is off" in str(exc.value)
     assert ENV_VAR in str(exc.value)
     assert isinstance(exc.value, FileNotFoundError)
     assert hub.requests == []
+
+
+def test_unreachable_hub_with_empty_cache_says_so(hub: FakeHub, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    import time
+
+    hub.stop()  # e.g. a compute node without internet where HF_HUB_OFFLINE was not set
+    monkeypatch.setattr(time, "sleep", lambda s: None)  # skip huggingface_hub's retry back-off
+    with pytest.raises(WeightsNotFoundError) as exc:
+        resolve_weights(SPEC)
+    msg = str(exc.value)
+    assert f"the hub ({hub.endpoint}) could not be reached" in msg
+    assert "downloading is off" not in msg
+    assert f"zoo pull {MODEL}" in msg
 
 
 def test_unknown_revision_is_weights_not_found(hub: FakeHub, hf_home: Path) -> None:  # noqa: F811

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["Model", "get_model", "list_models", "__version__"]
+__all__ = ["Model", "__version__", "get_model", "list_models"]
 
 if TYPE_CHECKING:
     from zoo_core.api import Model, get_model, list_models

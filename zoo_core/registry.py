@@ -83,7 +83,7 @@ class Registry:
                 for impl in hook.get_hookimpls():
                     if impl.plugin is plugin:
                         impl.function(**dict.fromkeys(impl.argnames, callback))
-        except Exception as e:  # noqa: BLE001 - isolate any plugin failure
+        except Exception as e:
             if registered:
                 self.pm.unregister(plugin)
             self._fail(name, e)
@@ -111,7 +111,7 @@ class Registry:
                 continue
             try:
                 module = ep.load()
-            except Exception as e:  # noqa: BLE001 - a broken plugin must not hide the others
+            except Exception as e:
                 self._fail(dist, e)
                 continue
             self.add_plugin(module, dist, ep.dist.version if ep.dist else "")

@@ -46,8 +46,8 @@ def init_plugin(name: str, dest: str | Path = ".", *, seed: int = 0) -> Path:
     tpl = files("zoo_core.templates")
     model_dir = root / "src" / package / "models" / name
     model_dir.mkdir(parents=True)
-    for rel in ("pyproject.toml", "README.md"):
-        (root / rel).write_text(_render(tpl.joinpath("plugin", rel).read_text(), values))
+    (root / "pyproject.toml").write_text(_render(tpl.joinpath("plugin", "pyproject.toml.tmpl").read_text(), values))
+    (root / "README.md").write_text(_render(tpl.joinpath("plugin", "README.md").read_text(), values))
     for rel in ("__init__.py", "model.py"):
         src = tpl.joinpath("plugin", "src", "__package__", f"{rel}.tmpl").read_text()
         (root / "src" / package / rel).write_text(_render(src, values))

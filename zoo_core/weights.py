@@ -100,9 +100,14 @@ def hub_download(spec: ModelSpec, filename: str, *, local_files_only: bool) -> P
             )
         )
     except LocalEntryNotFoundError:
+        why = (
+            "downloading is off"
+            if local_files_only or _offline()
+            else f"the hub ({os.environ.get('HF_ENDPOINT') or 'https://huggingface.co'}) could not be reached"
+        )
         raise WeightsNotFoundError(
             f"{spec.name}: {filename} is not bundled and not in the Hugging Face cache "
-            f"({w.repo_id}@{w.revision[:10]}) and downloading is off. Run `zoo pull {spec.name}` "
+            f"({w.repo_id}@{w.revision[:10]}) and {why}. Run `zoo pull {spec.name}` "
             f"where the hub is reachable, or set {override_env_var(spec.name)} to a folder holding it"
         ) from None
     except (RepositoryNotFoundError, RevisionNotFoundError, EntryNotFoundError, HfHubHTTPError, OSError) as e:

@@ -79,7 +79,8 @@ class XpressoModel(ZooModel):
         x = tf.convert_to_tensor(inputs["promoter"], tf.float32)
         with tf.GradientTape() as tape:
             tape.watch(x)
-            y = self._call({"promoter": x, "halflife": inputs["halflife"]})[:, target]
+            halflife = tf.convert_to_tensor(inputs["halflife"], tf.float32)
+            y = self._call({"promoter": x, "halflife": halflife})[:, target]
         return tape.gradient(y, x).numpy()
 
 

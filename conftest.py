@@ -1,4 +1,4 @@
-"""Shared fixtures: an isolated home, no network, a fresh registry, and a toy plugin made by `zoo init`."""
+"""Shared fixtures for the core and plugin tests: an isolated home, no network, a fresh registry, a toy plugin."""
 
 from __future__ import annotations
 
@@ -11,9 +11,6 @@ from types import ModuleType
 import pytest
 
 from zoo_core import registry as registry_mod
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-XPRESSO_EXAMPLES = Path(__file__).resolve().parents[1] / "plugins/zoo-xpresso/src/zoo_xpresso/examples"
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,35 @@
+# Two commands do all set-up on a fresh machine:  `make demo`  and  `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+EXAMPLES = plugins/zoo-xpresso/src/zoo_xpresso/examples
+
+.PHONY: setup demo test lint bench schema
+
+setup: $(VENV)/.installed
+
+# torch is not needed yet; when a plugin needs it, pin torch==2.13.0 (a CPU wheel on disk here)
+$(VENV)/.installed: pyproject.toml plugins/zoo-xpresso/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q "setuptools>=77" wheel
+	$(BIN)/pip install -q -e . -e plugins/zoo-xpresso "pytest>=8" "ruff>=0.5" "pyarrow>=14" "matplotlib>=3.7" "jsonschema>=4"
+	touch $@
+
+demo: setup  ## predict mRNA levels of 4 real hg38 promoters with the published Xpresso weights
+	$(BIN)/zoo predict xpresso-human-median $(EXAMPLES)/promoters.fa -o demo.tsv
+	@cat demo.tsv
+
+test: setup  ## lint, then every test of the core and the plugins (no network needed)
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q
+
+lint:
+	$(BIN)/ruff check .
+
+bench: setup
+	$(BIN)/python benchmarks/list_time.py
+	$(BIN)/python benchmarks/predict_overhead.py
+	$(BIN)/python benchmarks/memory_flat.py
+
+schema:  ## regenerate the JSON Schema from zoo_core/spec.py
+	$(BIN)/python -c "import json; from zoo_core.spec import json_schema; print(json.dumps(json_schema(), indent=2))" > templates/model.schema.json
