@@ -133,7 +133,7 @@ class ModelSpec(_Strict):
     license: str = Field(description="SPDX id of the weights' license, e.g. MIT.")
     organism: str = Field(description="Organism the model was trained on, e.g. 'Homo sapiens'.")
     task: str = Field(description="Short task name, e.g. 'promoter -> mRNA level'.")
-    inputs: list[InputSpec] = Field(min_length=1, description="What the model reads; the first sequence input is fed from FASTA/BED.")
+    inputs: list[InputSpec] = Field(min_length=1, description="What the model reads; FASTA/BED feed the first sequence input.")
     outputs: list[OutputSpec] = Field(min_length=1, description="Output columns, in the order predict_on_batch returns them.")
     dataloader: DataloaderSpec = Field(description="How input files become model-ready batches.")
     weights: WeightsSpec = Field(description="Where the weights are published and their digests.")
