@@ -59,6 +59,10 @@ class FakeHub:
 
     def __init__(self, repos: Repos | None = None, *, lfs_redirect: bool = False) -> None:
         self.lfs_redirect = lfs_redirect
+        #: status of every GET that would return a file's bytes (HEAD is unaffected): a hub failing mid-download
+        self.download_status = 200
+        #: send only this many bytes on such GETs (with a matching Content-Length): a truncated transfer
+        self.truncate_downloads: int | None = None
         self._lock = threading.Lock()
         self._files: dict[tuple[str, str], dict[str, _File]] = {}
         self._requests: list[Request] = []
@@ -88,9 +92,7 @@ class FakeHub:
     def set_file(self, repo_id: str, revision: str, filename: str, data: bytes, *, etag: str | None = None) -> None:
         """Serve ``data`` as ``filename``; ``etag`` overrides the announced sha256 (a lying server)."""
         with self._lock:
-            self._files.setdefault((repo_id, revision), {})[filename] = _File(
-                data, etag or hashlib.sha256(data).hexdigest()
-            )
+            self._files.setdefault((repo_id, revision), {})[filename] = _File(data, etag or hashlib.sha256(data).hexdigest())
 
     def remove_file(self, repo_id: str, revision: str, filename: str) -> None:
         with self._lock:
@@ -105,17 +107,13 @@ class FakeHub:
     def count(self, method: str | None = None, filename: str | None = None) -> int:
         """Requests received, optionally only those with ``method`` and for ``filename``."""
         return sum(
-            1
-            for r in self.requests
-            if (method is None or r.method == method) and (filename is None or r.filename == filename)
+            1 for r in self.requests if (method is None or r.method == method) and (filename is None or r.filename == filename)
         )
 
     def downloads(self, filename: str | None = None) -> int:
         """``GET`` requests that returned a file's bytes."""
         return sum(
-            1
-            for r in self.requests
-            if r.method == "GET" and r.status == 200 and (filename is None or r.filename == filename)
+            1 for r in self.requests if r.method == "GET" and r.status == 200 and (filename is None or r.filename == filename)
         )
 
     def reset_counts(self) -> None:
@@ -150,15 +148,23 @@ class FakeHub:
         with self._lock:
             self._requests.append(request)
 
-    def _answer(self, raw_path: str) -> tuple[int, dict[str, str], bytes, str | None]:
+    def _answer(self, method: str, raw_path: str) -> tuple[int, dict[str, str], bytes, str | None]:
         """Status, headers, body and file name for one request (the handler drops the body for HEAD)."""
+        status, headers, body, filename = self._lookup(raw_path)
+        if method == "GET" and status == 200:
+            if self.download_status != 200:
+                return self.download_status, {"X-Error-Message": "simulated failure"}, b"", filename
+            if self.truncate_downloads is not None:
+                body = body[: self.truncate_downloads]
+                headers["Content-Length"] = str(len(body))
+        return status, headers, body, filename
+
+    def _lookup(self, raw_path: str) -> tuple[int, dict[str, str], bytes, str | None]:
         path = urlsplit(raw_path).path
         if path.startswith("/__cdn__/"):  # the "CDN" an LFS redirect points at
             sha = path.rsplit("/", 1)[-1]
             with self._lock:
-                found = next(
-                    ((n, f) for files in self._files.values() for n, f in files.items() if f.etag == sha), None
-                )
+                found = next(((n, f) for files in self._files.values() for n, f in files.items() if f.etag == sha), None)
             if found is None:
                 return 404, {}, b"Not found", None
             return 200, _file_headers(found[1]), found[1].data, found[0]
@@ -217,7 +223,7 @@ def _handler_for(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def _serve(self, with_body: bool) -> None:
-            status, headers, body, filename = hub._answer(self.path)
+            status, headers, body, filename = hub._answer(self.command, self.path)
             hub._record(Request(self.command, unquote(urlsplit(self.path).path), status, filename))
             self.send_response(status)
             headers.setdefault("Content-Length", str(len(body)))

@@ -255,6 +255,24 @@ def test_unreachable_hub_with_empty_cache_says_so(hub: FakeHub, monkeypatch: pyt
     assert f"zoo pull {MODEL}" in msg
 
 
+@pytest.mark.parametrize("failure", ["http-500", "truncated"])
+def test_failed_download_is_weights_not_found_and_leaves_nothing_behind(
+    hub: FakeHub,  # noqa: F811
+    hf_home: Path,
+    failure: str,
+) -> None:
+    if failure == "http-500":
+        hub.download_status = 500  # HEAD answers, the GET of the bytes fails
+    else:
+        hub.truncate_downloads = 1000  # the GET sends fewer bytes than the HEAD announced
+    with pytest.raises(WeightsNotFoundError, match=f"cannot fetch {FILE} from {REPO}@"):
+        resolve_weights(SPEC)
+    assert not (_snapshot(hf_home) / FILE).exists() and _blobs(hf_home) == []
+
+    hub.download_status, hub.truncate_downloads = 200, None
+    assert _sha(resolve_weights(SPEC)[FILE].read_bytes()) == SHA
+
+
 def test_unknown_revision_is_weights_not_found(hub: FakeHub, hf_home: Path) -> None:  # noqa: F811
     spec = _with_revision(SPEC, "0" * 40)
     with pytest.raises(WeightsNotFoundError) as exc:
