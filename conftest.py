@@ -50,9 +50,9 @@ def use_plugins() -> Callable[..., registry_mod.Registry]:
     def _use(*plugins: tuple[object, str]) -> registry_mod.Registry:
         reg = registry_mod.reset_registry()
         reg.loaded = True
-        from zoo_core.default_plugins import dataloaders
+        from zoo_core.default_plugins import core
 
-        reg.add_plugin(dataloaders, "zoo-core")
+        reg.add_plugin(core, "zoo-core")
         for obj, name in plugins:
             reg.add_plugin(obj, name)
         return reg

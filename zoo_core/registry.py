@@ -119,9 +119,9 @@ class Registry:
     def ensure_loaded(self) -> None:
         if not self.loaded:
             self.loaded = True
-            from zoo_core.default_plugins import dataloaders
+            from zoo_core.default_plugins import core
 
-            self.add_plugin(dataloaders, "zoo-core", "")
+            self.add_plugin(core, "zoo-core", "")
             self.load_entry_points()
 
     def get(self, model_id: str) -> ModelEntry:

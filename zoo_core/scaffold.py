@@ -70,7 +70,7 @@ def init_plugin(name: str, dest: str | Path = ".", *, seed: int = 0) -> Path:
 
 def _write_expected(model_dir: Path, model_py: Path) -> None:
     """Run the fresh model on its example so `zoo test` has a baseline to guard."""
-    from zoo_core.default_plugins.dataloaders import dna_window
+    from zoo_core.dataloaders import dna_window
 
     spec = load_spec(model_dir / "model.yaml")
     mod_spec = importlib.util.spec_from_file_location(f"_zoo_scaffold_{spec.name}", model_py)

@@ -1,9 +1,9 @@
-"""The core dataloaders: sequences from FASTA, strings or genome intervals, in batches."""
+"""The core dataloader: DNA windows from FASTA, strings or genome intervals, in batches."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,6 @@ import numpy as np
 
 from zoo_core.encoding import one_hot
 from zoo_core.errors import InputError
-from zoo_core.hookspecs import hookimpl
 from zoo_core.intervals import Genome, is_interval_file, read_intervals
 from zoo_core.model import Batch
 from zoo_core.seqio import Record, check_sequence, read_fasta
@@ -139,7 +138,3 @@ def dna_window(
     if buf:
         yield flush()
 
-
-@hookimpl
-def register_dataloaders(register: Callable[[str, Callable[..., Any]], None]) -> None:
-    register("dna-window", dna_window)
