@@ -119,12 +119,12 @@ class Model:
 
     def _predict_array(self, x: np.ndarray, *, batch_size: int, device: str | None) -> np.ndarray:
         model = self.load(device=device)
-        seq = self.info.sequence_input
-        extra = {i.name: np.zeros((0, i.length or 0), np.float32) for i in self.info.inputs if i.kind == "numeric"}
+        numeric = [i for i in self.info.inputs if i.kind == "numeric"]  # zeros, as with no --features
         outs = []
         for s in range(0, len(x), batch_size):
             xb = x[s: s + batch_size].astype(np.float32)
-            inputs = {seq.name: xb, **{k: np.zeros((len(xb), v.shape[1]), np.float32) for k, v in extra.items()}}
+            inputs = {self.info.sequence_input.name: xb,
+                      **{i.name: np.zeros((len(xb), i.length or 0), np.float32) for i in numeric}}
             outs.append(np.asarray(model.predict_on_batch(inputs)).reshape(len(xb), -1))
         return np.concatenate(outs)
 

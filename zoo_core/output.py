@@ -7,6 +7,7 @@ whole run succeeded, so a failed run never leaves a partial output behind.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import tempfile
 from collections.abc import Iterator
@@ -25,6 +26,8 @@ def table_format(path: str | Path) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in TABLE_FORMATS:
         raise InputError(path, f"unknown output format {suffix!r}; use .tsv, .csv or .parquet")
+    if TABLE_FORMATS[suffix] == "parquet" and importlib.util.find_spec("pyarrow") is None:
+        raise InputError(path, "Parquet output needs pyarrow: pip install 'zoo[parquet]'")
     return TABLE_FORMATS[suffix]
 
 
