@@ -7,6 +7,7 @@ Conv1D(128, 6, same, relu) → MaxPool(30) → Conv1D(32, 9, same, relu) → Max
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any, ClassVar
@@ -70,7 +71,7 @@ class XpressoModel(ZooModel):
     def predict_on_batch(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         import tensorflow as tf
 
-        with tf.device(self._device) if self._device else _null():
+        with tf.device(self._device) if self._device else contextlib.nullcontext():
             return self._call(inputs).numpy()
 
     def gradient(self, inputs: dict[str, np.ndarray], *, target: int = 0) -> np.ndarray:
@@ -83,8 +84,3 @@ class XpressoModel(ZooModel):
             y = self._call({"promoter": x, "halflife": halflife})[:, target]
         return tape.gradient(y, x).numpy()
 
-
-def _null() -> Any:
-    import contextlib
-
-    return contextlib.nullcontext()
