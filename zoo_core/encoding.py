@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 ALPHABET = "ACGT"
-_LUT = np.full(256, 4, dtype=np.int64)
+_LUT = np.full(256, 4, dtype=np.intp)
 for _i, _c in enumerate(ALPHABET):
     _LUT[ord(_c)] = _i
     _LUT[ord(_c.lower())] = _i
@@ -19,7 +19,7 @@ _EYE = np.vstack([np.eye(4, dtype=np.float32), np.zeros((1, 4), dtype=np.float32
 def one_hot(seq: str) -> np.ndarray:
     """Encode a DNA/RNA string. Returns ``np.ndarray, shape=(len(seq), 4), dtype=float32``."""
     idx = _LUT[np.frombuffer(seq.encode("ascii"), dtype=np.uint8)]
-    return _EYE[idx]
+    return np.take(_EYE, idx, axis=0)
 
 
 def decode(x: np.ndarray) -> str:
