@@ -147,6 +147,14 @@ def test_corrupt_bundle_is_refused_even_when_hub_has_good_file(hub: FakeHub, hf_
     assert _blobs(hf_home) == []
 
 
+def _point_at(folder: Path, how: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """Point resolve_weights at ``folder`` through the argument or the environment variable."""
+    if how == "env":
+        monkeypatch.setenv(ENV_VAR, str(folder))
+        return {}
+    return {"weights_dir": folder}
+
+
 @pytest.mark.parametrize("how", ["weights_dir", "env"])
 def test_corrupt_explicit_folder_is_refused(
     hub: FakeHub,  # noqa: F811
@@ -155,9 +163,7 @@ def test_corrupt_explicit_folder_is_refused(
     how: str,
 ) -> None:
     folder = _corrupt_copy(tmp_path)
-    kwargs = {"weights_dir": folder} if how == "weights_dir" else {}
-    if how == "env":
-        monkeypatch.setenv(ENV_VAR, str(folder))
+    kwargs = _point_at(folder, how, monkeypatch)
 
     with pytest.raises(WeightsIntegrityError, match="sha256 mismatch"):
         resolve_weights(SPEC, BUNDLE, **kwargs)
@@ -187,9 +193,7 @@ def test_explicit_folder_wins_over_bundle(
 ) -> None:
     mine = _good_folder(tmp_path)
     bundle = _corrupt_copy(tmp_path)  # would raise if it were read
-    kwargs = {"weights_dir": mine} if how == "weights_dir" else {}
-    if how == "env":
-        monkeypatch.setenv(ENV_VAR, str(mine))
+    kwargs = _point_at(mine, how, monkeypatch)
 
     assert resolve_weights(SPEC, bundle, **kwargs) == {FILE: mine / FILE}
     assert hub.requests == []

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zoo_core.errors import InputError
-from zoo_core.seqio import reverse_complement
+from zoo_core.seqio import open_text, reverse_complement
 
 GTF_SUFFIXES = (".gtf", ".gff", ".gff3", ".gtf.gz", ".gff.gz", ".gff3.gz")
 BED_SUFFIXES = (".bed", ".bed.gz")
@@ -51,16 +51,11 @@ def is_interval_file(path: str | Path) -> bool:
 
 
 def _lines(path: Path) -> Iterator[tuple[int, list[str]]]:
-    import gzip
-
-    opener = gzip.open if str(path).endswith(".gz") else open
     try:
-        with opener(path, "rt") as fh:  # type: ignore[operator]
+        with open_text(path) as fh:
             for n, line in enumerate(fh, 1):
                 if line.strip() and not line.startswith(("#", "track", "browser")):
                     yield n, line.rstrip("\n").split("\t")
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
     except UnicodeDecodeError:
         raise InputError(path, "not a text file") from None
 

@@ -32,7 +32,8 @@ class Record:
     description: str = ""
 
 
-def _open_text(path: Path) -> IO[str]:
+def open_text(path: Path) -> IO[str]:
+    """Open a plain or gzip text file (detected by its magic bytes, not its name)."""
     try:
         raw = path.open("rb")
     except FileNotFoundError:
@@ -66,7 +67,7 @@ def read_fasta(path: str | Path) -> Iterator[Record]:
             raise InputError(path, "empty sequence", record=rid)
         return Record(rid or "", seq, desc)
 
-    with _open_text(path) as fh:
+    with open_text(path) as fh:
         try:
             for lineno, line in enumerate(fh, 1):
                 line = line.rstrip()
