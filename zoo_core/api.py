@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from zoo_core.errors import InputError
 from zoo_core.model import Batch, ZooModel
 from zoo_core.registry import ModelEntry, registry
 from zoo_core.spec import ModelSpec
@@ -65,19 +67,27 @@ class Model:
             self._impl = loader(self.info, weights)
         return self._impl.to(device) if device else self._impl
 
-    def batches(
-        self,
-        inputs: Inputs,
-        *,
-        batch_size: int = 32,
-        genome: str | Path | None = None,
-        features: str | Path | None = None,
-    ) -> Iterator[Batch]:
-        """Model-ready batches from paths or sequences, through the model's dataloader."""
+    def batches(self, inputs: Inputs, *, batch_size: int = 32, **options: Any) -> Iterator[Batch]:
+        """Model-ready batches from paths or sequences, through the model's dataloader.
+
+        ``options`` (genome, features, gff, tpm, …) go to the dataloader; ``None`` means not given.
+
+        Raises
+        ------
+        InputError
+            An option this model's dataloader does not take.
+        """
         dl = self.info.dataloader
         factory = registry().dataloaders[dl.name]
+        given = {k: v for k, v in options.items() if v is not None}
+        accepted = inspect.signature(factory).parameters
+        takes_any = any(p.kind == p.VAR_KEYWORD for p in accepted.values())
+        for k in given:
+            if k not in accepted and not takes_any:
+                flag = "--" + k.replace("_", "-")
+                raise InputError("<options>", f"model {self.name} does not take {flag}")
         sources = [inputs] if isinstance(inputs, str | Path) else list(inputs)
-        return factory(self.info, sources, batch_size=batch_size, genome=genome, features=features, **dl.args)
+        return factory(self.info, sources, batch_size=batch_size, **given, **dl.args)
 
     def predict_iter(self, inputs: Inputs, *, batch_size: int = 32, device: str | None = None,
                      **kwargs: Any) -> Iterator[pd.DataFrame]:
@@ -89,7 +99,7 @@ class Model:
             df = pd.DataFrame({"id": batch.ids, **batch.meta})
             for j, n in enumerate(names):
                 df[n] = y[:, j]
-            yield df
+            yield model.annotate(df, batch)
 
     def predict(self, inputs: Inputs, *, batch_size: int = 32, device: str | None = None,
                 **kwargs: Any) -> pd.DataFrame | np.ndarray:

@@ -1,6 +1,8 @@
 """Attribution methods: in-silico mutagenesis, gradient × input, integrated gradients.
 
-Every method returns, per sequence, an ``np.ndarray, shape=(L, 4)`` (A, C, G, T columns).
+Every method returns, per sequence, an ``np.ndarray, shape=(L, 4)`` (A, C, G, T columns). A model
+with several sequence inputs (e.g. 5'UTR, CDS, 3'UTR) gets one such array per input and record,
+each cut to the record's real length.
 
 Sign convention: positive = raises the explained output, negative = lowers it.
 
@@ -26,12 +28,14 @@ METHODS = ("ism", "grad", "ig")
 
 
 class Attribution(NamedTuple):
-    """One sequence's attributions: ``attr`` and ``onehot`` are ``(L, 4)`` float32."""
+    """One sequence's attributions: ``attr`` and ``onehot`` are ``(L, 4)`` float32; ``input`` names
+    the model input they belong to."""
 
     id: str
     attr: np.ndarray
     onehot: np.ndarray
     prediction: float
+    input: str = ""
 
 
 def _target_index(model: ZooModel, target: str | None) -> int:
@@ -47,14 +51,18 @@ def _one(inputs: dict[str, np.ndarray], k: int, n: int = 1) -> dict[str, np.ndar
 
 
 def ism(model: ZooModel, inputs: dict[str, np.ndarray], seq_name: str, *, target: int = 0,
-        batch_size: int = 32) -> np.ndarray:
-    """In-silico saturation mutagenesis. Returns ``(N, L, 4)``; original bases are exactly 0."""
+        batch_size: int = 32, lengths: list[int] | None = None) -> np.ndarray:
+    """In-silico saturation mutagenesis. Returns ``(N, L, 4)``; original bases are exactly 0.
+
+    Positions at or past ``lengths[k]`` (padding) are not mutated and stay 0.
+    """
     x = inputs[seq_name]
     n, length, _ = x.shape
     out = np.zeros((n, length, 4), np.float32)
     for k in range(n):
         ref = float(model.predict_on_batch(_one(inputs, k))[0, target])
-        muts = [(i, b) for i in range(length) for b in range(4) if x[k, i, b] == 0]
+        real = length if lengths is None else lengths[k]
+        muts = [(i, b) for i in range(real) for b in range(4) if x[k, i, b] == 0]
         for s in range(0, len(muts), batch_size):
             chunk = muts[s: s + batch_size]
             batch = _one(inputs, k, len(chunk))
@@ -70,7 +78,7 @@ def ism(model: ZooModel, inputs: dict[str, np.ndarray], seq_name: str, *, target
 def grad_x_input(model: ZooModel, inputs: dict[str, np.ndarray], seq_name: str, *,
                  target: int = 0) -> np.ndarray:
     """Gradient × input. Returns ``(N, L, 4)``."""
-    return (model.gradient(inputs, target=target) * inputs[seq_name]).astype(np.float32)
+    return (model.gradient(inputs, target=target, name=seq_name) * inputs[seq_name]).astype(np.float32)
 
 
 def integrated_gradients(model: ZooModel, inputs: dict[str, np.ndarray], seq_name: str, *, target: int = 0,
@@ -86,7 +94,7 @@ def integrated_gradients(model: ZooModel, inputs: dict[str, np.ndarray], seq_nam
             a = alphas[s: s + batch_size]
             batch = _one(inputs, k, len(a))
             batch[seq_name] = base + a[:, None, None] * (x[k] - base)
-            total += model.gradient(batch, target=target).sum(axis=0)
+            total += model.gradient(batch, target=target, name=seq_name).sum(axis=0)
         out[k] = (x[k] - base) * total / steps
     return out
 
@@ -106,16 +114,23 @@ def explain(model: ZooModel, batches: Iterable[Batch], *, method: str = "ism", t
         raise ExplainError(f"{model.spec.name} supports --method {', '.join(model.spec.explain.methods)}, "
                            f"not {method!r}")
     t = _target_index(model, target)
-    seq_name = model.spec.sequence_input.name
+    names = [i.name for i in model.spec.sequence_inputs] or [model.spec.sequence_input.name]
     baseline = np.asarray(model.spec.explain.baseline, np.float32) if model.spec.explain.baseline else None
     for batch in batches:
         preds = np.asarray(model.predict_on_batch(batch.inputs))[:, t]
-        if method == "ism":
-            attr = ism(model, batch.inputs, seq_name, target=t, batch_size=batch_size)
-        elif method == "grad":
-            attr = grad_x_input(model, batch.inputs, seq_name, target=t)
-        else:
-            attr = integrated_gradients(model, batch.inputs, seq_name, target=t, baseline=baseline,
-                                        batch_size=batch_size)
+        per_input = {}
+        for name in names:
+            lengths = batch.lengths.get(name)
+            if method == "ism":
+                attr = ism(model, batch.inputs, name, target=t, batch_size=batch_size, lengths=lengths)
+            elif method == "grad":
+                attr = grad_x_input(model, batch.inputs, name, target=t)
+            else:
+                attr = integrated_gradients(model, batch.inputs, name, target=t, baseline=baseline,
+                                            batch_size=batch_size)
+            per_input[name] = (attr, lengths)
         for k, rid in enumerate(batch.ids):
-            yield Attribution(rid, attr[k], batch.inputs[seq_name][k], float(preds[k]))
+            for name, (attr, lengths) in per_input.items():
+                end = attr.shape[1] if lengths is None else lengths[k]
+                label = name if len(names) > 1 else ""  # single-input files keep the flat /attr/<k> layout
+                yield Attribution(rid, attr[k, :end], batch.inputs[name][k, :end], float(preds[k]), label)

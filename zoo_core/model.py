@@ -5,12 +5,15 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from zoo_core.errors import ExplainError
 from zoo_core.spec import ModelSpec
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass
@@ -18,12 +21,15 @@ class Batch:
     """Model-ready inputs for up to ``batch_size`` records.
 
     ``inputs`` maps each model.yaml input name to an array whose first axis is the record;
-    ``meta`` holds per-record columns copied into the output table (chrom, start, strand, …).
+    ``meta`` holds per-record columns copied into the output table (chrom, start, strand, …);
+    ``lengths`` gives, for variable-length sequence inputs padded at the end, each record's real
+    length (attributions are cut to it and ISM never mutates the padding).
     """
 
     ids: list[str]
     inputs: dict[str, np.ndarray]
     meta: dict[str, list[Any]] = field(default_factory=dict)
+    lengths: dict[str, list[int]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -47,12 +53,19 @@ class ZooModel(ABC):
     def predict_on_batch(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         """Predict ``(N, n_outputs)`` float values for one batch."""
 
-    def gradient(self, inputs: dict[str, np.ndarray], *, target: int = 0) -> np.ndarray:
-        """d output[:, target] / d (sequence input), same shape as the sequence input.
+    def gradient(self, inputs: dict[str, np.ndarray], *, target: int = 0, name: str | None = None) -> np.ndarray:
+        """d output[:, target] / d inputs[name], same shape as that input (default: the first sequence input).
 
         Differentiable models override this; the default says they are not.
         """
         raise ExplainError(f"{self.spec.name} is not differentiable here; use --method ism")
+
+    def annotate(self, table: pd.DataFrame, batch: Batch) -> pd.DataFrame:
+        """Final say over one batch's output table (id, meta, outputs); e.g. derived columns.
+
+        The default returns it unchanged.
+        """
+        return table
 
     def to(self, device: str | None) -> ZooModel:
         """Move to ``device`` ('cpu', 'cuda', 'gpu:0', …); numpy models ignore it."""

@@ -107,7 +107,8 @@ def write_attributions(path: str | Path, attributions: Iterator[Any], *, model: 
 
     Layout: ``/ids`` (N,) strings; ``/attr/<k>`` (L, 4) float32 and ``/onehot/<k>`` (L, 4) for the
     k-th id; ``/prediction`` (N,); root attributes ``model``, ``method``, ``target``, ``alphabet``
-    ("ACGT") and ``sign`` (the sign convention). Returns the number of sequences.
+    ("ACGT"), ``inputs`` and ``sign`` (the sign convention). A model with several sequence inputs
+    writes ``/attr/<input>/<k>`` and ``/onehot/<input>/<k>`` instead. Returns the number of records.
     """
     import h5py
     import numpy as np
@@ -120,17 +121,25 @@ def write_attributions(path: str | Path, attributions: Iterator[Any], *, model: 
         h5.attrs.update(model=model, method=method, target=target, alphabet="ACGT",
                         sign="positive = raises the output; ism: f(mutant) - f(original), original base 0")
         h5.attrs["doc"] = (convention or "").strip()
-        for k, a in enumerate(attributions):
-            h5.create_dataset(f"attr/{k}", data=a.attr.astype(np.float32), compression="gzip")
-            h5.create_dataset(f"onehot/{k}", data=a.onehot.astype(np.uint8), compression="gzip")
-            ids.append(a.id)
-            preds.append(a.prediction)
+        inputs: list[str] = []
+        for a in attributions:
+            if not ids or ids[-1] != a.id:
+                ids.append(a.id)
+                preds.append(a.prediction)
+            if a.input not in inputs:
+                inputs.append(a.input)
+            k = len(ids) - 1
+            key = f"{a.input}/{k}" if inputs != [""] else str(k)
+            h5.create_dataset(f"attr/{key}", data=a.attr.astype(np.float32), compression="gzip")
+            h5.create_dataset(f"onehot/{key}", data=a.onehot.astype(np.uint8), compression="gzip")
             if png_dir is not None:
                 from zoo_core.plot import plot_attribution
 
-                plot_attribution(a, Path(png_dir) / f"{_safe(a.id)}.{method}.png", title=f"{model} {method} {a.id}")
+                stem = _safe(a.id) + (f".{a.input}" if a.input else "")
+                plot_attribution(a, Path(png_dir) / f"{stem}.{method}.png", title=f"{model} {method} {a.id} {a.input}")
         if not ids:
             raise InputError(path, "nothing to write: no input records")
+        h5.attrs["inputs"] = [i for i in inputs if i]
         h5.create_dataset("ids", data=np.array(ids, dtype=object), dtype=h5py.string_dtype())
         h5.create_dataset("prediction", data=np.array(preds))
     return len(ids)

@@ -46,8 +46,9 @@ def open_text(path: Path) -> IO[str]:
     return io.TextIOWrapper(stream, encoding="ascii", errors="strict")
 
 
-def read_fasta(path: str | Path) -> Iterator[Record]:
-    """Yield the records of a FASTA file (plain or gzip), one at a time, sequence upper-cased.
+def read_fasta(path: str | Path, *, keep_case: bool = False) -> Iterator[Record]:
+    """Yield the records of a FASTA file (plain or gzip), one at a time, sequence upper-cased
+    unless ``keep_case`` (for formats where case carries meaning, e.g. lower-case UTRs).
 
     Raises
     ------
@@ -62,7 +63,8 @@ def read_fasta(path: str | Path) -> Iterator[Record]:
     chunks: list[str] = []
 
     def finish() -> Record:
-        seq = "".join(chunks).replace(" ", "").upper()
+        seq = "".join(chunks).replace(" ", "")
+        seq = seq if keep_case else seq.upper()
         if not seq:
             raise InputError(path, "empty sequence", record=rid)
         return Record(rid or "", seq, desc)

@@ -146,6 +146,11 @@ class ModelSpec(_Strict):
         """The first non-numeric input: what FASTA records are read into."""
         return next(i for i in self.inputs if i.kind != "numeric")
 
+    @property
+    def sequence_inputs(self) -> list[InputSpec]:
+        """Every one-hot sequence input (e.g. a transcript's 5'UTR, CDS and 3'UTR), in order."""
+        return [i for i in self.inputs if i.kind != "numeric" and i.encoding == "one-hot-acgt"]
+
     @model_validator(mode="after")
     def _one_sequence_input(self) -> ModelSpec:
         if not any(i.kind != "numeric" for i in self.inputs):

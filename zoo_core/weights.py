@@ -163,3 +163,28 @@ def resolve_weights(
 def pull(spec: ModelSpec) -> dict[str, Path]:
     """Fill the Hugging Face cache with every weights file of ``spec`` (for offline nodes)."""
     return {f.name: hub_download(spec, f.name, local_files_only=False) for f in spec.weights.files}
+
+
+def snapshot_revision(folder: str | Path, files: list[str], message: str) -> str:
+    """The commit id a hub repository holding exactly ``files`` of ``folder`` would have.
+
+    Hugging Face revisions are git commits; a fixed author and date make this one reproducible, so a
+    plugin's model.yaml can pin the revision before the upload. Needs ``git`` on PATH.
+    """
+    import subprocess
+    import tempfile
+
+    env = {"GIT_AUTHOR_NAME": "zoo", "GIT_AUTHOR_EMAIL": "zoo@localhost", "GIT_AUTHOR_DATE": "2026-11-22T00:00:00Z",
+           "GIT_COMMITTER_NAME": "zoo", "GIT_COMMITTER_EMAIL": "zoo@localhost",
+           "GIT_COMMITTER_DATE": "2026-11-22T00:00:00Z", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in files:
+            (Path(tmp) / name).write_bytes((Path(folder) / name).read_bytes())
+
+        def git(*args: str) -> str:
+            return subprocess.run(["git", *args], cwd=tmp, env=env, check=True, capture_output=True, text=True).stdout
+
+        git("init", "-q", "-b", "main")
+        git("add", ".")
+        git("commit", "-q", "-m", message)
+        return git("rev-parse", "HEAD").strip()

@@ -18,11 +18,12 @@ from zoo.cli.predict import existing, progress
 @click.option("--png-dir", type=click.Path(file_okay=False, path_type=Path), help="Also save one PNG per sequence.")
 @click.option("--genome", type=existing, help="Genome FASTA for BED/GTF inputs.")
 @click.option("--features", type=existing, help="TSV of numeric inputs by id.")
+@click.option("--gff", type=existing, help="GFF3/GTF transcript annotation: cut transcripts from --genome.")
 @click.option("--batch-size", default=32, show_default=True, type=click.IntRange(1))
 @click.option("--device", default=None)
 @click.option("-q", "--quiet", is_flag=True)
 def command(model_id: str, inputs: tuple[Path, ...], output: Path, method: str, target: str | None,
-            png_dir: Path | None, genome: Path | None, features: Path | None, batch_size: int,
+            png_dir: Path | None, genome: Path | None, features: Path | None, gff: Path | None, batch_size: int,
             device: str | None, quiet: bool) -> None:
     """Per-position x base attributions for each input sequence (sign: + raises the output)."""
     from zoo_core.api import get_model
@@ -32,7 +33,7 @@ def command(model_id: str, inputs: tuple[Path, ...], output: Path, method: str, 
         raise click.BadParameter("must end in .h5 or .hdf5", param_hint="--output")
     model = get_model(model_id)
     attrs = model.explain(list(inputs), method=method, target=target, batch_size=batch_size, device=device,
-                          genome=genome, features=features)
+                          genome=genome, features=features, gff=gff)
     target_name = target or model.info.explain.target or model.info.outputs[0].name
     n = write_attributions(output, progress(attrs, quiet=quiet, count=lambda _: 1), model=model_id, method=method,
                            target=target_name, png_dir=png_dir)

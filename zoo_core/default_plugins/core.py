@@ -8,11 +8,15 @@ from typing import Any
 from zoo_core.hookspecs import hookimpl
 
 
-def dna_window(*args: Any, **kwargs: Any) -> Iterator[Any]:
-    """See :func:`zoo_core.dataloaders.dna_window` (imported on first use: it needs numpy)."""
+def dna_window(spec: Any, sources: Any, *, batch_size: int = 32, genome: Any = None, features: Any = None,
+               crop: Any = None) -> Iterator[Any]:
+    """See :func:`zoo_core.dataloaders.dna_window` (imported on first use: it needs numpy).
+
+    The options are spelled out so that a CLI option this dataloader does not take is refused by name.
+    """
     from zoo_core.dataloaders import dna_window as impl
 
-    return impl(*args, **kwargs)
+    return impl(spec, sources, batch_size=batch_size, genome=genome, features=features, crop=crop)
 
 
 @hookimpl

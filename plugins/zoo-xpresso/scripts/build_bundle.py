@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import h5py
 import numpy as np
 from safetensors.numpy import save_file
+
+from zoo_core.weights import snapshot_revision
 
 HERE = Path(__file__).resolve().parents[1] / "src" / "zoo_xpresso"
 SHARED = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[3] / "../shared/data").resolve()
@@ -90,21 +90,9 @@ def examples() -> None:
 
 
 def hub_revision(model_id: str) -> str:
-    """Commit id of the hub snapshot (README.md, config.json, model.safetensors) as a git repo.
-
-    Hugging Face revisions are git commits; a fixed author and date make this one reproducible.
-    """
-    env = {"GIT_AUTHOR_NAME": "zoo", "GIT_AUTHOR_EMAIL": "zoo@localhost", "GIT_AUTHOR_DATE": "2026-11-22T00:00:00Z",
-           "GIT_COMMITTER_NAME": "zoo", "GIT_COMMITTER_EMAIL": "zoo@localhost",
-           "GIT_COMMITTER_DATE": "2026-11-22T00:00:00Z", "PATH": "/usr/bin:/bin"}
-    with tempfile.TemporaryDirectory() as tmp:
-        for name in ("README.md", "config.json", "model.safetensors"):
-            (Path(tmp) / name).write_bytes((HERE / "models" / model_id / name).read_bytes())
-        run = lambda *a: subprocess.run(["git", *a], cwd=tmp, env=env, check=True, capture_output=True, text=True)  # noqa: E731
-        run("init", "-q", "-b", "main")
-        run("add", ".")
-        run("commit", "-q", "-m", f"{model_id}: weights converted from the published Xpresso h5")
-        return run("rev-parse", "HEAD").stdout.strip()
+    """Commit id of the hub snapshot (README.md, config.json, model.safetensors)."""
+    return snapshot_revision(HERE / "models" / model_id, ["README.md", "config.json", "model.safetensors"],
+                             f"{model_id}: weights converted from the published Xpresso h5")
 
 
 if __name__ == "__main__":

@@ -74,7 +74,7 @@ class XpressoModel(ZooModel):
         with tf.device(self._device) if self._device else contextlib.nullcontext():
             return self._call(inputs).numpy()
 
-    def gradient(self, inputs: dict[str, np.ndarray], *, target: int = 0) -> np.ndarray:
+    def gradient(self, inputs: dict[str, np.ndarray], *, target: int = 0, name: str | None = None) -> np.ndarray:
         import tensorflow as tf
 
         x = tf.convert_to_tensor(inputs["promoter"], tf.float32)
