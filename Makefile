@@ -8,11 +8,13 @@ EXAMPLES = plugins/zoo-xpresso/src/zoo_xpresso/examples
 
 setup: $(VENV)/.installed
 
-# torch is not needed yet; when a plugin needs it, pin torch==2.13.0 (a CPU wheel on disk here)
-$(VENV)/.installed: pyproject.toml plugins/zoo-xpresso/pyproject.toml
+# torch is pinned to a CPU wheel: an unpinned torch pulls a multi-GB CUDA build
+$(VENV)/.installed: pyproject.toml plugins/zoo-xpresso/pyproject.toml plugins/zoo-ptr-cnn/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q "setuptools>=77" wheel
-	$(BIN)/pip install -q -e . -e plugins/zoo-xpresso "pytest>=8" "ruff>=0.5" "pyarrow>=14" "matplotlib>=3.7" "jsonschema>=4"
+	$(BIN)/pip install -q "torch==2.13.0"
+	$(BIN)/pip install -q -e . -e plugins/zoo-xpresso -e plugins/zoo-ptr-cnn \
+		"pytest>=8" "ruff>=0.5" "pyarrow>=14" "matplotlib>=3.7" "jsonschema>=4"
 	touch $@
 
 demo: setup  ## predict mRNA levels of 4 real hg38 promoters with the published Xpresso weights

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-COLORS = {"A": "#109648", "C": "#255C99", "G": "#F7B32B", "T": "#D62839"}
+COLORS = {"A": "#109648", "C": "#255C99", "G": "#F7B32B", "T": "#D62839", "U": "#D62839"}
 
 
 def position_scores(attr: np.ndarray, onehot: np.ndarray) -> np.ndarray:
@@ -28,7 +28,26 @@ def _draw_letter(ax: Any, letter: str, x: float, y: float, height: float) -> Non
     path = TextPath((0, 0), letter, size=1, prop=FontProperties(family="DejaVu Sans", weight="bold"))
     ext = path.get_extents()
     t = Affine2D().translate(-ext.x0, -ext.y0).scale(0.9 / ext.width, height / ext.height).translate(x + 0.05, y)
-    ax.add_patch(PathPatch(t.transform_path(path), color=COLORS[letter], lw=0))
+    ax.add_patch(PathPatch(t.transform_path(path), color=COLORS.get(letter, "#555"), lw=0))
+
+
+def draw_logo(ax: Any, heights: np.ndarray, alphabet: str) -> None:
+    """Stack letters of ``heights`` ``(L, len(alphabet))`` per position, positive up, negative down,
+    smallest nearest the axis (a weight logo for filters and PWMs)."""
+    for i, row in enumerate(heights):
+        up = down = 0.0
+        for j in np.argsort(np.abs(row)):
+            h = float(row[j])
+            if h > 0:
+                _draw_letter(ax, alphabet[j], i, up, h)
+                up += h
+            elif h < 0:
+                down += h
+                _draw_letter(ax, alphabet[j], i, down, -h)
+    top = max(float(np.clip(heights, 0, None).sum(axis=1).max()), 1e-6)
+    bottom = min(float(np.clip(heights, None, 0).sum(axis=1).min()), 0.0)
+    ax.set(xlim=(0, len(heights)), ylim=(bottom * 1.05, top * 1.05))
+    ax.axhline(0, color="#999", lw=0.5)
 
 
 def plot_attribution(a: Any, path: str | Path, *, title: str = "", window: int = 80) -> None:

@@ -170,6 +170,7 @@ def _row(path: Path, n: int, cols: list[str]) -> _Row:
     if cols[6] not in {"+", "-", "."}:
         raise InputError(path, f"line {n}: strand {cols[6]!r} is not +, - or .", record)
     kind = cols[2]
+    parents: tuple[str, ...]
     if gtf:
         tid = attrs.get("transcript_id", "")
         own, parents = (tid if kind in _GTF_TRANSCRIPT else ""), ((tid,) if tid and kind in _CHILD else ())
