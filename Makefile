@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 EXAMPLES = plugins/zoo-xpresso/src/zoo_xpresso/examples
+PTR_EXAMPLES = plugins/zoo-ptr-cnn/src/zoo_ptr_cnn/examples
 
 .PHONY: setup demo test lint bench schema
 
@@ -17,9 +18,11 @@ $(VENV)/.installed: pyproject.toml plugins/zoo-xpresso/pyproject.toml plugins/zo
 		"pytest>=8" "ruff>=0.5" "pyarrow>=14" "matplotlib>=3.7" "jsonschema>=4"
 	touch $@
 
-demo: setup  ## predict mRNA levels of 4 real hg38 promoters with the published Xpresso weights
+demo: setup  ## Xpresso on 4 real hg38 promoters; the Arabidopsis PTR-CNN on 24 held-out real genes
 	$(BIN)/zoo predict xpresso-human-median $(EXAMPLES)/promoters.fa -o demo.tsv
 	@cat demo.tsv
+	$(BIN)/zoo predict ptr-cnn-athaliana $(PTR_EXAMPLES)/genes_athaliana.fa --tpm $(PTR_EXAMPLES)/tpm_athaliana.tsv -o demo_ptr.tsv
+	@cut -f1-6 demo_ptr.tsv | head -6
 
 test: setup  ## lint, then every test of the core and the plugins (no network needed)
 	$(BIN)/ruff check .

@@ -87,7 +87,8 @@ def train_member(k: int, args: argparse.Namespace, data: dict, device: torch.dev
         print(f"member {k}: done already", file=sys.stderr)
         return
     torch.manual_seed(args.seed + k)
-    net = PTRCNN(width=args.width, context=args.context, modules=args.modules).to(device)
+    net = PTRCNN(**log["config"]["network"]).to(device)
+    net.init_offset(float(np.mean(data["train"][2])))
     opt = (torch.optim.SGD(net.parameters(), lr=args.lr) if args.optimizer == "sgd"
            else torch.optim.Adam(net.parameters(), lr=args.lr))
     rng = np.random.default_rng(args.seed + k)
@@ -150,6 +151,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--context", type=int, default=12)
     ap.add_argument("--modules", nargs="+", default=list(MODULES), choices=MODULES)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-center", dest="center", action="store_false",
+                    help="the paper's head a * log2 TPM + b (default: centred log2 TPM, same model, converges)")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = default)")
     ap.add_argument("--log-every", type=int, default=16)
     args = ap.parse_args(argv)
@@ -160,8 +163,10 @@ def main(argv: list[str] | None = None) -> None:
     data = {s: load_split(args.data, s) for s in ("train", "valid")}
     log_path = args.out / "log.json"
     log = json.loads(log_path.read_text()) if log_path.exists() else {"members": {}}
+    tpm = data["train"][1]
+    center = float(np.nanmean(tpm)) if args.center else 0.0
     log["config"] = {"network": {"width": args.width, "filters": 16, "context": args.context, "hidden": [32, 16],
-                                 "modules": args.modules},
+                                 "modules": args.modules, "tpm_center": round(center, 6)},
                      "training": {"optimizer": "SGD (no momentum)" if args.optimizer == "sgd" else "Adam",
                                   "clip_grad_norm": args.clip, "lr": args.lr, "batch_size": args.batch_size,
                                   "epochs": args.epochs, "seed": args.seed, "members": args.members,

@@ -100,10 +100,10 @@ def _filters(members: list[Any], out: Path, weight: dict[str, float], plt: Any) 
                          f"letter-probability matrix: alength= {mat.shape[1]} w= {mat.shape[0]}",
                          *(" ".join(f"{v:.4f}" for v in row) for row in pwm), ""]
                 (pep_lines if module == "conv_pep" else lines).extend(block)
-                ranked.append((abs(s), f"m{k}.f{f} (a weight {s:+.3g})", mat))
+                ranked.append((abs(s), f"m{k}.f{f}\na {s:+.3g}", mat))
         ranked.sort(key=lambda r: -r[0])
         top = ranked[:8]
-        fig, axes = plt.subplots(len(top), 1, figsize=(6, 1.3 * len(top)), squeeze=False)
+        fig, axes = plt.subplots(len(top), 1, figsize=(6, 1.2 * len(top)), squeeze=False)
         alphabet = AMINO_ACIDS if module == "conv_pep" else "ACGU"
         for ax, (_, label, mat) in zip(axes[:, 0], top, strict=True):
             peak = float(np.abs(mat).max()) or 1.0

@@ -102,11 +102,15 @@ class PTRCNN(nn.Module):
     context: nucleotides each side of the start and stop codon in the context one-hots.
     hidden: sizes of the intermediate dense layers ((32, 16) is the paper's best model).
     modules: the feature modules to use (all by default; fewer for the ablation).
+    tpm_center: the head computes ``a * (log2 TPM - tpm_center) + b0`` and reports ``b = b0 - a * tpm_center``:
+        the same model, but a and b are no longer strongly coupled, which makes training converge (the
+        training set's mean log2 TPM; 0 = the paper's form).
     """
 
     def __init__(self, width: int = 12, filters: int = 16, context: int = 12, hidden: Sequence[int] = (32, 16),
-                 modules: Sequence[str] = MODULES) -> None:
+                 modules: Sequence[str] = MODULES, tpm_center: float = 0.0) -> None:
         super().__init__()
+        self.tpm_center = float(tpm_center)
         unknown = set(modules) - set(MODULES)
         if unknown:
             raise ValueError(f"unknown feature modules {sorted(unknown)}; choose from {MODULES}")
@@ -155,7 +159,9 @@ class PTRCNN(nn.Module):
     def forward(self, utr5: torch.Tensor, cds: torch.Tensor, utr3: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """(N, 2): slope a and offset b."""
         feats = self.features(utr5, cds, utr3, lengths)
-        return self.dense(torch.cat([feats[m] for m in self.modules_used], dim=1))
+        raw = self.dense(torch.cat([feats[m] for m in self.modules_used], dim=1))
+        a = raw[:, :1]
+        return torch.cat([a, raw[:, 1:] - a * self.tpm_center], dim=1)
 
     def feature_names(self) -> list[str]:
         """One name per column of the concatenated features, e.g. 'codons:ATG', 'start_context:-3:A'."""
@@ -176,6 +182,11 @@ class PTRCNN(nn.Module):
             else:
                 names += [f"{m}:filter{i}" for i in range(self.convs[m].conv.out_channels)]
         return names
+
+    def init_offset(self, value: float) -> None:
+        """Start the offset at ``value`` (e.g. the training mean log2 protein) instead of 0."""
+        with torch.no_grad():
+            self.dense[-1].bias[1] = value
 
     def slope_weights(self) -> torch.Tensor:
         """(n_features,) the linear weight of each concatenated feature on the slope a.

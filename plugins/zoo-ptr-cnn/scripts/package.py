@@ -1,0 +1,88 @@
+"""Bundle a trained ensemble as the plugin's hub-layout model folder, deterministically.
+
+    python plugins/zoo-ptr-cnn/scripts/package.py --organism athaliana --run build/ptr/athaliana \
+        --metrics build/ptr/athaliana-eval.json
+
+Writes ``models/ptr-cnn-<organism>/{model.safetensors, config.json}`` (members as ``member<k>.<param>``),
+the example's expected outputs (``examples/expected_<organism>.tsv``), and pins both files' sha256 and
+the hub snapshot revision (README.md + config.json + model.safetensors) in model.yaml. Write the
+model card (README.md) first: the revision covers it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from safetensors.torch import load_file, save_file
+
+from zoo_core.weights import snapshot_revision
+
+PKG = Path(__file__).resolve().parents[1] / "src" / "zoo_ptr_cnn"
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--organism", required=True, choices=["athaliana", "hsapiens"])
+    ap.add_argument("--run", type=Path, required=True)
+    ap.add_argument("--metrics", type=Path, help="JSON from evaluate.py, copied into config.json")
+    args = ap.parse_args(argv)
+
+    model_id = f"ptr-cnn-{args.organism}"
+    folder = PKG / "models" / model_id
+    log = json.loads((args.run / "log.json").read_text())
+    members = sorted(args.run.glob("member*.safetensors"), key=lambda p: int(p.stem.removeprefix("member")))
+    tensors = {}
+    for k, path in enumerate(members):
+        tensors.update({f"member{k}.{name}": t for name, t in load_file(str(path)).items()})
+    save_file(tensors, str(folder / "model.safetensors"), metadata={"format": "pt"})
+    split_dir = PKG.parents[1] / "splits" / args.organism
+    config = {
+        "model": model_id,
+        "network": log["config"]["network"],
+        "ensemble": len(members),
+        "training": {**log["config"]["training"],
+                     "best_epochs": [log["members"][str(k)]["best_epoch"] for k in range(len(members))],
+                     "wall_seconds_per_member": [round(log["wall_seconds"][str(k)]) for k in range(len(members))]},
+        "dataset_sha256": (split_dir / "dataset.sha256").read_text().split()[0],
+        "tpm_threshold": 1.0,
+    }
+    if args.metrics:
+        config["metrics"] = json.loads(args.metrics.read_text())
+    (folder / "config.json").write_text(json.dumps(config, indent=1, sort_keys=True) + "\n")
+
+    yaml_path = folder / "model.yaml"
+    text = yaml_path.read_text()
+    text = re.sub(r'(- name: model.safetensors\n\s+sha256: )"[0-9a-f]{64}"',
+                  rf'\1"{sha256(folder / "model.safetensors")}"', text)
+    text = re.sub(r'(- name: config.json\n\s+sha256: )"[0-9a-f]{64}"', rf'\1"{sha256(folder / "config.json")}"', text)
+    revision = snapshot_revision(folder, ["README.md", "config.json", "model.safetensors"],
+                                 f"{model_id}: trained by zoo (build_dataset.py, train.py)")
+    text = re.sub(r'revision: "[0-9a-f]{40}"', f'revision: "{revision}"', text)
+    yaml_path.write_text(text)
+    print(f"{model_id}: {len(members)} members, revision {revision}")
+    write_expected(model_id, args.organism)
+
+
+def write_expected(model_id: str, organism: str) -> None:
+    """Predict the bundled example with the bundled weights: what ``zoo test`` compares against."""
+    from zoo_core.api import get_model
+    from zoo_core.registry import reset_registry
+
+    reset_registry()
+    examples = PKG / "examples"
+    table = get_model(model_id).predict(examples / f"genes_{organism}.fa", tpm=examples / f"tpm_{organism}.tsv")
+    out = examples / f"expected_{organism}.tsv"
+    table.to_csv(out, sep="\t", index=False, float_format="%.6f")
+    print(f"{model_id}: expected outputs for {len(table)} example transcripts -> {out}")
+
+
+if __name__ == "__main__":
+    main()
