@@ -10,11 +10,12 @@ PTR_EXAMPLES = plugins/zoo-ptr-cnn/src/zoo_ptr_cnn/examples
 setup: $(VENV)/.installed
 
 # torch is pinned to a CPU wheel: an unpinned torch pulls a multi-GB CUDA build
-$(VENV)/.installed: pyproject.toml plugins/zoo-xpresso/pyproject.toml plugins/zoo-ptr-cnn/pyproject.toml
+$(VENV)/.installed: pyproject.toml plugins/zoo-xpresso/pyproject.toml plugins/zoo-ptr-cnn/pyproject.toml \
+		plugins/zoo-bioseq2seq/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q "setuptools>=77" wheel
 	$(BIN)/pip install -q "torch==2.13.0"
-	$(BIN)/pip install -q -e . -e plugins/zoo-xpresso -e plugins/zoo-ptr-cnn \
+	$(BIN)/pip install -q -e . -e plugins/zoo-xpresso -e plugins/zoo-ptr-cnn -e plugins/zoo-bioseq2seq \
 		"pytest>=8" "ruff>=0.5" "pyarrow>=14" "matplotlib>=3.7" "jsonschema>=4"
 	touch $@
 

@@ -22,27 +22,37 @@ import numpy as np
 import torch
 from safetensors.torch import load_file
 from train import load_split, tensors
+
 from zoo_ptr_cnn.network import MODULES, PTRCNN
 
 
-def scores(pred: np.ndarray, tpm: np.ndarray, protein: np.ndarray) -> dict[str, float]:
-    """Pooled r2 / Pearson r over valid points, and r2 of per-gene means. ``pred``: (N, S) log2 protein."""
+def pooled_r2(pred: np.ndarray, tpm: np.ndarray, protein: np.ndarray) -> float:
     ok = ~np.isnan(tpm)
     y = np.broadcast_to(protein[:, None], tpm.shape)[ok]
-    p = pred[ok]
-    r2 = 1 - ((p - y) ** 2).sum() / ((y - y.mean()) ** 2).sum()
+    return float(1 - ((pred[ok] - y) ** 2).sum() / ((y - y.mean()) ** 2).sum())
+
+
+def scores(pred: np.ndarray, tpm: np.ndarray, protein: np.ndarray, *, boot: int = 1000) -> dict[str, float]:
+    """Pooled r2 / Pearson r over valid points, r2 of per-gene means, and a 95% bootstrap interval of r2
+    (genes resampled with a fixed seed, so every model is scored on the same resamples). ``pred``: (N, S)."""
+    ok = ~np.isnan(tpm)
+    y = np.broadcast_to(protein[:, None], tpm.shape)[ok]
     gene_pred = np.nanmean(np.where(ok, pred, np.nan), axis=1)
     gene_r2 = 1 - ((gene_pred - protein) ** 2).sum() / ((protein - protein.mean()) ** 2).sum()
-    return {"r2": float(r2), "pearson_r": float(np.corrcoef(p, y)[0, 1]), "r2_gene_mean": float(gene_r2),
+    rng = np.random.default_rng(0)
+    draws = [rng.integers(0, len(protein), len(protein)) for _ in range(boot)]
+    ci = np.percentile([pooled_r2(pred[i], tpm[i], protein[i]) for i in draws], [2.5, 97.5])
+    return {"r2": pooled_r2(pred, tpm, protein), "r2_ci95": [round(float(c), 4) for c in ci],
+            "pearson_r": float(np.corrcoef(pred[ok], y)[0, 1]), "r2_gene_mean": float(gene_r2),
             "genes": len(protein), "points": int(ok.sum())}
 
 
-def run_ab(run: Path, regions: list, batch: int = 64) -> tuple[np.ndarray, dict]:
-    """Ensemble-mean (a, b) of every member in ``run`` for ``regions``."""
+def run_ab(run: Path, regions: list, batch: int = 64, *, members: int | None = None) -> tuple[np.ndarray, dict]:
+    """Ensemble-mean (a, b) of the first ``members`` (default all) members in ``run`` for ``regions``."""
     log = json.loads((run / "log.json").read_text())
-    members = sorted(run.glob("member*.safetensors"))
+    paths = sorted(run.glob("member*.safetensors"), key=lambda p: int(p.stem.removeprefix("member")))[:members]
     out = []
-    for path in members:
+    for path in paths:
         net = PTRCNN(**log["config"]["network"])
         net.load_state_dict(load_file(str(path)))
         net.eval()
@@ -73,6 +83,9 @@ def main(argv: list[str] | None = None) -> None:
     ab, _ = run_ab(args.run, regions)
     result["model"] = {**scores(ab[:, :1] * tpm + ab[:, 1:], tpm, protein),
                        "members": len(list(args.run.glob("member*.safetensors")))}
+    # the ablated runs have one member each: compare them with the full model's first member
+    ab0, _ = run_ab(args.run, regions, members=1)
+    result["model_member0"] = scores(ab0[:, :1] * tpm + ab0[:, 1:], tpm, protein)
     result["ablation"] = {}
     for run in args.ablation:
         ab_k, log_k = run_ab(run, regions)

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+
 from zoo_ptr_cnn.dataloader import encode
 from zoo_ptr_cnn.network import MODULES, PTRCNN
 from zoo_ptr_cnn.regions import Regions

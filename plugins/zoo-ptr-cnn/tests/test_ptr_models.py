@@ -73,7 +73,8 @@ def test_genome_and_gff_give_the_same_prediction_as_fasta(zoo_cli: Cli, tmp_path
         spans[1] = (spans[1][0], spans[1][0] + len(pieces[1]))
         contig += pieces[0] + intron + pieces[1] + "N" * 50
         tid = f"rna-{k}"
-        gff.append(f"chr1\tt\tmRNA\t{spans[0][0] + 1}\t{spans[1][1]}\t.\t{strand}\t.\tID={tid};orig_transcript_id=gnl|JCVI|mRNA.{r.id}")
+        attrs = f"ID={tid};orig_transcript_id=gnl|JCVI|mRNA.{r.id}"
+        gff.append(f"chr1\tt\tmRNA\t{spans[0][0] + 1}\t{spans[1][1]}\t.\t{strand}\t.\t{attrs}")
         # CDS in genome coordinates: transcript offsets mapped through the exons
         c0, c1 = len(r.utr5), len(r.utr5) + len(r.cds)
         if strand == "-":
@@ -115,7 +116,7 @@ def test_malformed_record_fails_the_whole_run_with_a_clear_error(zoo_cli: Cli, t
     genes = tmp_path / "genes.fa"
     genes.write_text((EX / "genes_athaliana.fa").read_text() + f">{header}\n{body}\n")
     out = tmp_path / "out.tsv"
-    code, out_text, err = zoo_cli("predict", "ptr-cnn-athaliana", genes, "-o", out, "-q")
+    code, _, err = zoo_cli("predict", "ptr-cnn-athaliana", genes, "-o", out, "-q")
     assert code == 1
     assert err.startswith(f"Error: {genes}: record 'bad': {reason}")
     assert "Traceback" not in err and not out.exists() and not list(tmp_path.glob(".out.tsv*"))

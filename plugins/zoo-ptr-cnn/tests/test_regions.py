@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+
+from zoo_core.errors import InputError
 from zoo_ptr_cnn.dataloader import encode, iter_regions, read_tpm
 from zoo_ptr_cnn.network import PTRCNN, codon_onehot, translation_matrix
 from zoo_ptr_cnn.regions import Regions
-
-from zoo_core.errors import InputError
 
 UTR5, CDS, UTR3 = "GGCTTCAAAC", "ATGGCTAAACCCGATTGA", "CTGTATATAAAG"
 

@@ -99,6 +99,7 @@ def test_safetensors_equal_the_published_h5(model_id: str) -> None:
     """Every tensor of the bundled safetensors equals the published h5, and so do predictions."""
     import h5py
     from safetensors.numpy import load_file
+
     from zoo_xpresso.model import LAYERS
 
     h5name = {"xpresso-human-median": "xpresso_human_median_trainepoch.11-0.426.h5",
