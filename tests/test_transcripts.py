@@ -12,7 +12,7 @@ import pytest
 from zoo_core.errors import InputError
 from zoo_core.intervals import Genome
 from zoo_core.seqio import read_fasta, reverse_complement
-from zoo_core.transcripts import read_transcripts, translate
+from zoo_core.transcripts import bed12_cds, read_transcripts, translate
 
 # tx1, plus strand (1-based): 5'UTR 3-5 | CDS 6-12 + 21-28 (ATGGCTG|CCTTTTAA) | 3'UTR 29-32, intron 13-20.
 PLUS = "GG" + "AAC" + "ATGGCTG" + "GTAAGTTT" + "CCTTTTAA" + "CCGG" + "TTTTTTTT"
@@ -159,3 +159,14 @@ def test_real_arabidopsis_mrnas_translate_to_their_proteins() -> None:
         if checked == 200:
             break
     assert checked == 200
+
+
+def test_bed12_cds_on_both_strands() -> None:
+    # blocks 100-110 and 200-210 make a 20-nt transcript; thick 105-205 is offsets 5-15 on +
+    row = ["chr1", "100", "210", "x", "0", "+", "105", "205", "0", "2", "10,10,", "0,100,"]
+    assert bed12_cds(row) == (5, 15)
+    row[5], row[6] = "-", "107"  # thick 107-205 is + offsets 7-15, i.e. − offsets 5-13
+    assert bed12_cds(row) == (5, 13)
+    row[6] = "150"  # inside the intron
+    with pytest.raises(ValueError, match="thick position 150 outside the blocks"):
+        bed12_cds(row)

@@ -43,7 +43,7 @@ from pathlib import Path
 from zoo_core.errors import InputError
 from zoo_core.intervals import Genome
 from zoo_core.seqio import read_fasta
-from zoo_core.transcripts import Transcript, read_transcripts, translate
+from zoo_core.transcripts import STOP_CODONS, Transcript, bed12_cds, cds_problem, read_transcripts, translate
 
 ROOT = Path(__file__).resolve().parents[3]
 PLUGIN = ROOT / "plugins" / "zoo-bioseq2seq"
@@ -58,7 +58,6 @@ MIN_ORF_CODONS = 100  # longest-ORF targets (mouse) only
 SEED = 65  # the paper's split seed
 FRACTIONS = {"test": 0.1, "valid": 0.1}  # the rest is train (the paper's 80/10/10)
 CDHIT = ["cd-hit-est-2d", "-c", "0.8", "-n", "5", "-T", "1", "-M", "4000", "-d", "0"]
-STOPS = frozenset({"TAA", "TAG", "TGA"})
 COLUMNS = ("id", "species", "class", "length", "target_source", "rna", "protein")
 N_EXAMPLES = 2  # per species × class
 CRESS_GFF = "AthaTAIR10_chr1.gff.gz"
@@ -83,21 +82,6 @@ class Record:
 # sequence rules
 
 
-def cds_problem(cds: str) -> str | None:
-    """Why a CDS is not a clean ATG…stop ORF, or None."""
-    if set(cds) - set("ACGT"):
-        return "CDS has non-ACGT letters"
-    if len(cds) % 3:
-        return "CDS length not a multiple of 3"
-    if not cds.startswith("ATG"):
-        return "CDS does not start with ATG"
-    if cds[-3:] not in STOPS:
-        return "CDS does not end with a stop codon"
-    if "*" in translate(cds[:-3]):
-        return "CDS has an internal stop"
-    return None
-
-
 def longest_orf(rna: str) -> tuple[int, int] | None:
     """(start, end) of the longest ATG…stop ORF on the given strand, stop included; the 5'-most wins ties."""
     best: tuple[int, int] | None = None
@@ -107,7 +91,7 @@ def longest_orf(rna: str) -> tuple[int, int] | None:
             codon = rna[i : i + 3]
             if start is None and codon == "ATG":
                 start = i
-            elif start is not None and codon in STOPS:
+            elif start is not None and codon in STOP_CODONS:
                 if best is None or (i + 3 - start, -start) > (best[1] - best[0], -best[0]):
                     best = (start, i + 3)
                 start = None
@@ -117,24 +101,6 @@ def longest_orf(rna: str) -> tuple[int, int] | None:
 def protein_of(cds: str) -> str:
     """The protein of a clean CDS, without the stop symbol (the paper's targets carry none)."""
     return translate(cds[:-3])
-
-
-def bed12_cds(cols: list[str]) -> tuple[int, int]:
-    """thickStart/thickEnd mapped through the blocks onto the spliced transcript, 5'→3' on its strand."""
-    chrom_start, thick_start, thick_end = int(cols[1]), int(cols[6]), int(cols[7])
-    sizes = [int(x) for x in cols[10].strip(",").split(",")]
-    starts = [chrom_start + int(x) for x in cols[11].strip(",").split(",")]
-
-    def offset(pos: int) -> int:
-        done = 0
-        for s, n in zip(starts, sizes, strict=True):
-            if s <= pos < s + n:
-                return done + pos - s
-            done += n
-        raise ValueError(f"{cols[3]}: thick position {pos} outside the blocks")
-
-    start, end = offset(thick_start), offset(thick_end - 1) + 1
-    return (sum(sizes) - end, sum(sizes) - start) if cols[5] == "-" else (start, end)
 
 
 def hg19_loci(coding: Path) -> dict[str, str]:

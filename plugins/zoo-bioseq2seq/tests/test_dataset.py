@@ -77,7 +77,7 @@ def test_every_pc_protein_is_an_orf_of_its_rna(built: Path) -> None:
             assert row["target_source"] == expected_source and protein.startswith("M") and "*" not in protein, row["id"]
             cds_len = 3 * len(protein)
             assert any(build.translate(rna[m.start() : m.start() + cds_len]) == protein
-                       and rna[m.start() + cds_len : m.start() + cds_len + 3] in build.STOPS
+                       and rna[m.start() + cds_len : m.start() + cds_len + 3] in build.STOP_CODONS
                        for m in re.finditer("(?=ATG)", rna)), f"{row['id']}: protein is no ATG…stop ORF of the RNA"
             if row["target_source"] == "longest_orf":
                 start, end = build.longest_orf(rna)
@@ -114,14 +114,6 @@ def test_split_lists_are_disjoint_sorted_and_sized() -> None:
         assert 0.07 * len(every) < len(lists[name]) < 0.12 * len(every), name
     removed = (LISTS / "cdhit_removed.tsv").read_text().splitlines()[1:]
     assert not {line.split("\t")[0] for line in removed} & set(every), "a cd-hit-removed transcript is still listed"
-
-
-def test_bed12_cds_on_both_strands() -> None:
-    # blocks 100-110 and 200-210 make a 20-nt transcript; thick 105-205 is offsets 5-15 on +, 5-15 on − too
-    row = ["chr1", "100", "210", "x", "0", "+", "105", "205", "0", "2", "10,10,", "0,100,"]
-    assert build.bed12_cds(row) == (5, 15)
-    row[5], row[6] = "-", "107"  # thick 107-205 is + offsets 7-15, i.e. − offsets 5-13
-    assert build.bed12_cds(row) == (5, 13)
 
 
 def test_longest_orf_and_id_key() -> None:

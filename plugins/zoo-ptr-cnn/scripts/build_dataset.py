@@ -41,7 +41,7 @@ import numpy as np
 from zoo_core.errors import InputError
 from zoo_core.intervals import Genome
 from zoo_core.seqio import read_fasta
-from zoo_core.transcripts import Transcript, read_transcripts, translate
+from zoo_core.transcripts import Transcript, bed12_cds, cds_problem, read_transcripts, translate
 
 ROOT = Path(__file__).resolve().parents[3]
 PLUGIN = ROOT / "plugins" / "zoo-ptr-cnn"
@@ -50,7 +50,6 @@ SPLITS = ("train", "valid", "test")
 FRACTIONS = {"test": 0.1, "valid": 0.1}  # the rest is train
 TPM_MIN = 1.0
 N_EXAMPLES = 24
-STOPS = {"TAA", "TAG", "TGA"}
 ORG_HS_DB = "org.Hs.eg.db/extdata/org.Hs.eg.sqlite"
 ORG_HS_CANDIDATES = (Path("/usr/lib/R/site-library") / ORG_HS_DB, Path("/tmp/orghs/usr/lib/R/site-library") / ORG_HS_DB)
 
@@ -68,21 +67,6 @@ class Gene:
     @property
     def log2_tpm(self) -> list[float]:
         return [math.log2(t) if t >= TPM_MIN else math.nan for t in self.tpm]  # NaN compares False: stays NaN
-
-
-def cds_problem(cds: str) -> str | None:
-    """Why a CDS is not a clean ATG…stop ORF, or None."""
-    if set(cds) - set("ACGT"):
-        return "CDS has non-ACGT letters"
-    if len(cds) % 3:
-        return "CDS length not a multiple of 3"
-    if not cds.startswith("ATG"):
-        return "CDS does not start with ATG"
-    if cds[-3:] not in STOPS:
-        return "CDS does not end with a stop codon"
-    if "*" in translate(cds[:-3]):
-        return "CDS has an internal stop"
-    return None
 
 
 def clean(seq: str) -> str:
@@ -152,7 +136,7 @@ def hsapiens(data: Path, org_hs: Path, stats: Counter[str]) -> tuple[list[str], 
     cds_at: dict[str, tuple[int, int]] = {}
     with open(coding / "cpat_human_coding_mrna.hg19.bed12") as fh:
         for line in fh:
-            cds_at[line.split("\t")[3]] = _bed12_cds(line.rstrip("\n").split("\t"))
+            cds_at[line.split("\t")[3]] = bed12_cds(line.rstrip("\n").split("\t"))
     db = sqlite3.connect(f"file:{org_hs}?mode=ro", uri=True)
     entrez: dict[str, set[str]] = defaultdict(set)
     for acc, gid in db.execute("SELECT accession, gene_id FROM refseq JOIN genes USING (_id) WHERE accession LIKE 'NM_%'"):
@@ -195,24 +179,6 @@ def _table(db: sqlite3.Connection, sql: str) -> dict[str, set[str]]:
     for key, value in db.execute(sql):
         out[key].add(value)
     return out
-
-
-def _bed12_cds(cols: list[str]) -> tuple[int, int]:
-    """thickStart/thickEnd mapped through the blocks onto the spliced transcript, 5'→3' on its strand."""
-    chrom_start, thick_start, thick_end = int(cols[1]), int(cols[6]), int(cols[7])
-    sizes = [int(x) for x in cols[10].strip(",").split(",")]
-    starts = [chrom_start + int(x) for x in cols[11].strip(",").split(",")]
-
-    def offset(pos: int) -> int:
-        done = 0
-        for s, n in zip(starts, sizes, strict=True):
-            if s <= pos < s + n:
-                return done + pos - s
-            done += n
-        raise ValueError(f"{cols[3]}: thick position {pos} outside the blocks")
-
-    start, end = offset(thick_start), offset(thick_end - 1) + 1
-    return (sum(sizes) - end, sum(sizes) - start) if cols[5] == "-" else (start, end)
 
 
 def cluster(genes: list[Gene], workdir: Path) -> dict[str, str]:

@@ -71,12 +71,3 @@ def test_cluster_assignment_is_deterministic_and_whole() -> None:
     assert split == build.assign(clusters)
     assert {len({split[t] for t, r in clusters.items() if r == rep}) for rep in set(clusters.values())} == {1}
     assert sum(s == "test" for s in split.values()) == 20
-
-
-def test_bed12_cds_on_both_strands() -> None:
-    # blocks 100-110 and 200-210 make a 20-nt transcript; thick 105-205 is offsets 5-15 on +;
-    # on − the transcript starts at 210, so thick 107-205 is offsets 20-15 .. 20-7
-    row = ["chr1", "100", "210", "x", "0", "+", "105", "205", "0", "2", "10,10,", "0,100,"]
-    assert build._bed12_cds(row) == (5, 15)
-    row[5], row[6] = "-", "107"
-    assert build._bed12_cds(row) == (5, 13)
