@@ -108,7 +108,7 @@ def explain(model: ZooModel, batches: Iterable[Batch], *, method: str = "ism", t
     ExplainError
         Unknown method, a method the model does not list in model.yaml, or an unknown target.
     """
-    if method not in METHODS:
+    if method not in METHODS and method not in model.spec.explain.methods:
         raise ExplainError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     if method not in model.spec.explain.methods:
         raise ExplainError(f"{model.spec.name} supports --method {', '.join(model.spec.explain.methods)}, "
@@ -125,9 +125,11 @@ def explain(model: ZooModel, batches: Iterable[Batch], *, method: str = "ism", t
                 attr = ism(model, batch.inputs, name, target=t, batch_size=batch_size, lengths=lengths)
             elif method == "grad":
                 attr = grad_x_input(model, batch.inputs, name, target=t)
-            else:
+            elif method == "ig":
                 attr = integrated_gradients(model, batch.inputs, name, target=t, baseline=baseline,
                                             batch_size=batch_size)
+            else:  # a method model.yaml lists and the model implements itself (e.g. bioseq2seq's mdig)
+                attr = model.attribute(method, batch.inputs, name, target=t, batch_size=batch_size, lengths=lengths)
             per_input[name] = (attr, lengths)
         for k, rid in enumerate(batch.ids):
             for name, (attr, lengths) in per_input.items():

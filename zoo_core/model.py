@@ -60,6 +60,13 @@ class ZooModel(ABC):
         """
         raise ExplainError(f"{self.spec.name} is not differentiable here; use --method ism")
 
+    def attribute(self, method: str, inputs: dict[str, np.ndarray], name: str, *, target: int = 0,
+                  batch_size: int = 32, lengths: list[int] | None = None) -> np.ndarray:
+        """``(N, L, 4)`` attributions of input ``name`` by a method the core does not implement but the
+        model.yaml lists (e.g. bioseq2seq's ``mdig``); zero past ``lengths``. The default says there is none.
+        """
+        raise ExplainError(f"{self.spec.name} does not implement --method {method}")
+
     def annotate(self, table: pd.DataFrame, batch: Batch) -> pd.DataFrame:
         """Final say over one batch's output table (id, meta, outputs); e.g. derived columns.
 

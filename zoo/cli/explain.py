@@ -13,7 +13,7 @@ from zoo.cli.predict import existing, progress
 @click.argument("model_id")
 @click.argument("inputs", nargs=-1, required=True, type=existing)
 @click.option("-o", "--output", required=True, type=existing, help="HDF5 file of (L, 4) attributions.")
-@click.option("--method", default="ism", show_default=True, help="ism, grad (gradient x input) or ig.")
+@click.option("--method", default="ism", show_default=True, help="ism, grad, ig, or the model's own (mdig).")
 @click.option("--target", default=None, help="Output to explain (default: the first).")
 @click.option("--png-dir", type=click.Path(file_okay=False, path_type=Path), help="Also save one PNG per sequence.")
 @click.option("--genome", type=existing, help="Genome FASTA for BED/GTF inputs.")

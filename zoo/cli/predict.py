@@ -35,12 +35,13 @@ def progress(chunks: Iterator[T], *, quiet: bool, count: Callable[[Any], int] = 
 @click.option("--features", type=existing, help="TSV of numeric inputs by id (e.g. half-life features).")
 @click.option("--gff", type=existing, help="GFF3/GTF transcript annotation: cut transcripts from --genome.")
 @click.option("--tpm", type=existing, help="TSV of mRNA levels (id + one TPM column per sample), for models that use them.")
+@click.option("--full-decode", is_flag=True, help="Sequence-to-sequence models: also decode the output sequence.")
 @click.option("--batch-size", default=32, show_default=True, type=click.IntRange(1))
 @click.option("--device", default=None, help="cpu, cuda, gpu:0 … (default: the framework's choice).")
 @click.option("--weights-dir", type=click.Path(file_okay=False, path_type=Path), help="Use weights from this folder.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
 def command(model_id: str, inputs: tuple[Path, ...], output: Path, genome: Path | None, features: Path | None,
-            gff: Path | None, tpm: Path | None, batch_size: int, device: str | None, weights_dir: Path | None,
+            gff: Path | None, tpm: Path | None, full_decode: bool, batch_size: int, device: str | None, weights_dir: Path | None,
             quiet: bool) -> None:
     """Predict with MODEL from FASTA files, or BED/GTF files plus --genome.
 
@@ -55,7 +56,7 @@ def command(model_id: str, inputs: tuple[Path, ...], output: Path, genome: Path 
     model = get_model(model_id)
     model.load(device=device, weights_dir=weights_dir)
     chunks = model.predict_iter(list(inputs), batch_size=batch_size, device=device, genome=genome, features=features,
-                                gff=gff, tpm=tpm)
+                                gff=gff, tpm=tpm, full_decode=full_decode or None)
     n = write_table(output, progress(chunks, quiet=quiet))
     if not quiet:
         click.echo(f"{model_id}: {n} predictions -> {output}", err=True)
