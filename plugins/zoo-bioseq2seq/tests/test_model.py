@@ -6,7 +6,7 @@ import gzip
 import hashlib
 import json
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -73,15 +73,6 @@ weights:
 explain: {{methods: [mdig, ism, grad, ig], target: logit_diff}}
 test: {{inputs: [example.fa], expected: expected.tsv}}
 """
-
-
-@pytest.fixture(autouse=True)
-def _one_thread() -> Iterator[None]:
-    # the test machine's other cores are busy; one thread also keeps timings comparable
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

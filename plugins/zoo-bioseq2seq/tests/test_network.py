@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 
 import pytest
 import torch
@@ -25,15 +24,6 @@ from zoo_bioseq2seq.vocab import PAD, encode_target
 SMALL = Bioseq2SeqConfig.bioseq2seq(n_enc_layers=2, n_dec_layers=2, d_ff=128)
 TINY = Bioseq2SeqConfig.bioseq2seq(model_dim=32, heads=4, n_enc_layers=2, n_dec_layers=1, d_ff=64, window_size=32,
                                    dropout=0.0, attention_dropout=0.0)
-
-
-@pytest.fixture(autouse=True)
-def _one_thread() -> Iterator[None]:
-    # the test machine's other cores are busy; one thread also keeps timings comparable
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _model(config: Bioseq2SeqConfig, seed: int = 0) -> Bioseq2Seq:
