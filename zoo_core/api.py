@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import queue
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -18,6 +20,7 @@ from zoo_core.spec import ModelSpec
 from zoo_core.weights import resolve_weights
 
 Inputs = str | Path | Sequence[str | Path] | np.ndarray
+T = TypeVar("T")
 
 
 class Model:
@@ -94,7 +97,7 @@ class Model:
         """Predictions as one DataFrame per batch (streaming; memory stays flat)."""
         model = self.load(device=device)
         names = [o.name for o in self.info.outputs]
-        for batch in self.batches(inputs, batch_size=batch_size, **kwargs):
+        for batch in prefetched(self.batches(inputs, batch_size=batch_size, **kwargs)):
             y = np.asarray(model.predict_on_batch(batch.inputs), dtype=np.float64).reshape(len(batch), -1)
             df = pd.DataFrame({"id": batch.ids, **batch.meta})
             for j, n in enumerate(names):
@@ -146,6 +149,47 @@ class Model:
         model = self.load(device=device)
         return explain(model, self.batches(inputs, batch_size=batch_size, **kwargs), method=method,
                        target=target, batch_size=batch_size)
+
+
+def prefetched(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """``items``, produced up to ``depth`` ahead on a background thread.
+
+    Reading and encoding the next batch then overlaps the model's forward pass (frameworks release
+    the GIL while they compute). Order is kept; an exception raised while producing an item is
+    re-raised here, at that item's place, so a bad record still stops the run before anything after it.
+    """
+    out: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(entry: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for item in items:
+                if not put((True, item)):
+                    return
+            put((False, None))
+        except BaseException as e:  # handed to the consumer, which raises it
+            put((False, e))
+
+    threading.Thread(target=work, daemon=True, name="zoo-prefetch").start()
+    try:
+        while True:
+            more, value = out.get()
+            if not more:
+                if value is not None:
+                    raise value
+                return
+            yield value
+    finally:
+        stop.set()
 
 
 def list_models() -> list[Model]:
