@@ -1,0 +1,88 @@
+"""Classification and translation figures of a training run on a split (default: test).
+
+    python plugins/zoo-bioseq2seq/scripts/evaluate.py --run build/b2s/edc-cpu-l4-ff256 [--split test] [--json out.json]
+
+Reads the run's ``best.safetensors`` and the config in its ``log.json``. Class = the arg-max token at the
+first decoding step (the paper's rule); PC is the positive class. For a bioseq2seq run (not class-only)
+it also greedy-decodes every correctly classified mRNA and reports the share whose protein equals the
+annotated one exactly (the paper used the top beam of 4; greedy is the beam-1 approximation, stated so).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from pathlib import Path
+
+import pandas as pd
+import torch
+from safetensors.torch import load_file
+
+from zoo_bioseq2seq.decoding import classify, encode_batch, greedy_decode
+from zoo_bioseq2seq.network import Bioseq2Seq, Bioseq2SeqConfig
+
+
+def metrics(labels: list[str], predicted: list[str]) -> dict[str, float]:
+    """Binary figures with PC positive; any first token other than <PC> counts as a non-coding call."""
+    pairs = [(g == "PC", p == "PC") for g, p in zip(labels, predicted, strict=True)]
+    tp = sum(g and p for g, p in pairs)
+    tn = sum(not g and not p for g, p in pairs)
+    fp = sum(not g and p for g, p in pairs)
+    fn = sum(g and not p for g, p in pairs)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    denom = math.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn)) or 1.0
+    return {"n": len(labels), "accuracy": (tp + tn) / len(labels), "precision": precision, "recall": recall,
+            "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+            "mcc": (tp * tn - fp * fn) / denom}
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--run", type=Path, required=True)
+    ap.add_argument("--data", type=Path, default=Path("build/bioseq2seq"))
+    ap.add_argument("--split", default="test")
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args(argv)
+
+    log = json.loads((args.run / "log.json").read_text())
+    config = Bioseq2SeqConfig.from_dict(log["config"])
+    model = Bioseq2Seq(config)
+    model.load_state_dict(load_file(str(args.run / "best.safetensors")))
+    model.eval()
+    df = pd.read_csv(args.data / f"{args.split}.tsv", sep="\t", keep_default_na=False, dtype=str)
+    order = sorted(range(len(df)), key=lambda i: len(df["rna"][i]))  # similar lengths together: less padding
+    predicted = [""] * len(df)
+    t0 = time.perf_counter()
+    with torch.no_grad():
+        for s in range(0, len(order), args.batch):
+            idx = order[s: s + args.batch]
+            src, lengths = encode_batch([df["rna"][i] for i in idx])
+            for i, label in zip(idx, classify(model, src, lengths).labels(), strict=True):
+                predicted[i] = label.strip("<>")
+    seconds = time.perf_counter() - t0
+    result = {"run": str(args.run), "split": args.split, "best_update": log.get("best_update"),
+              "parameters": log["parameters"], "class_only": config.class_only,
+              **metrics(df["class"].tolist(), predicted), "transcripts_per_s": len(df) / seconds,
+              "threads": torch.get_num_threads()}
+    if not config.class_only:
+        hits = [i for i in range(len(df)) if df["class"][i] == "PC" and predicted[i] == "PC"]
+        exact = 0
+        for s in range(0, len(hits), args.batch):
+            idx = hits[s: s + args.batch]
+            src, lengths = encode_batch([df["rna"][i] for i in idx])
+            for i, hyp in zip(idx, greedy_decode(model, src, lengths), strict=True):
+                exact += hyp.protein == df["protein"][i]
+        result["translation_exact_match_greedy"] = exact / len(hits) if hits else 0.0
+        result["correct_mrnas"] = len(hits)
+    text = json.dumps(result, indent=1)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
