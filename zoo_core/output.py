@@ -132,7 +132,7 @@ def write_attributions(path: str | Path, attributions: Iterator[Any], *, model: 
             key = f"{a.input}/{k}" if inputs != [""] else str(k)
             h5.create_dataset(f"attr/{key}", data=a.attr.astype(np.float32), compression="gzip")
             h5.create_dataset(f"onehot/{key}", data=a.onehot.astype(np.uint8), compression="gzip")
-            if png_dir is not None:
+            if png_dir is not None and len(a.attr):  # an empty region (e.g. no 5'UTR) has nothing to draw
                 from zoo_core.plot import plot_attribution
 
                 stem = _safe(a.id) + (f".{a.input}" if a.input else "")

@@ -172,3 +172,14 @@ def test_options_a_model_does_not_take_are_refused(zoo_cli: Cli, tmp_path: Path)
     code, _, err = zoo_cli("predict", "ptr-cnn-athaliana", EX / "genes_athaliana.fa", "--features", EX / "tpm_athaliana.tsv",
                            "-o", tmp_path / "o.tsv")
     assert code == 1 and "model ptr-cnn-athaliana does not take --features" in err
+
+
+def test_png_per_region_and_an_empty_region_is_kept_empty(zoo_cli: Cli, tmp_path: Path) -> None:
+    genes = tmp_path / "no_utr5.fa"
+    genes.write_text(">x cds=1-18\nATGGCTAAACCCGATTGACTGTATATAAAG\n")
+    code, _, err = zoo_cli("explain", "ptr-cnn-athaliana", genes, "--method", "grad", "-o", tmp_path / "a.h5",
+                           "--png-dir", tmp_path / "png", "-q")
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "png").iterdir()) == ["x.cds.grad.png", "x.utr3.grad.png"]
+    with h5py.File(tmp_path / "a.h5") as h5:
+        assert h5["attr/utr5/0"].shape == (0, 4)
