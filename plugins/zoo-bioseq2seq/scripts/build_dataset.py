@@ -43,6 +43,7 @@ from pathlib import Path
 from zoo_core.errors import InputError
 from zoo_core.intervals import Genome
 from zoo_core.seqio import read_fasta
+from zoo_core.splits import read_split_lists
 from zoo_core.transcripts import STOP_CODONS, Transcript, bed12_cds, cds_problem, read_transcripts, translate
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -392,16 +393,6 @@ def write_examples(records: list[Record], split: dict[str, str]) -> None:
             fh.writelines(r.rna[i : i + 80] + "\n" for i in range(0, len(r.rna), 80))
 
 
-def read_lists(folder: Path) -> dict[str, str]:
-    split: dict[str, str] = {}
-    for name in SPLITS:
-        for tid in (folder / f"{name}.txt").read_text().split():
-            if tid in split:
-                sys.exit(f"error: {tid} is in both {split[tid]}.txt and {name}.txt under {folder}")
-            split[tid] = name
-    return split
-
-
 def write_lists(folder: Path, split: dict[str, str], shas: dict[str, str], removed: list[str]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name in SPLITS:
@@ -459,7 +450,10 @@ def main(argv: list[str] | None = None) -> int:
         records = [r for r in records if r.id not in hits]
         split = {r.id: split[r.id] for r in records}
     else:
-        split = read_lists(LISTS)
+        try:
+            split = read_split_lists(LISTS, SPLITS)
+        except ValueError as e:
+            sys.exit(f"error: {e}")
         records = [r for r in pool if r.id in split]
         missing = split.keys() - {r.id for r in records}
         if missing:

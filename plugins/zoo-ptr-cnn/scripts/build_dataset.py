@@ -41,6 +41,7 @@ import numpy as np
 from zoo_core.errors import InputError
 from zoo_core.intervals import Genome
 from zoo_core.seqio import read_fasta
+from zoo_core.splits import read_split_lists
 from zoo_core.transcripts import Transcript, bed12_cds, cds_problem, read_transcripts, translate
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -243,16 +244,6 @@ def write_examples(organism: str, samples: list[str], genes: list[Gene], split: 
     (EXAMPLES / f"tpm_{organism}.tsv").write_text("\n".join(rows) + "\n")
 
 
-def read_lists(folder: Path) -> dict[str, str]:
-    split: dict[str, str] = {}
-    for name in SPLITS:
-        for tx in (folder / f"{name}.txt").read_text().split():
-            if tx in split:
-                sys.exit(f"error: {tx} is in both {split[tx]}.txt and {name}.txt under {folder}")
-            split[tx] = name
-    return split
-
-
 def write_lists(folder: Path, split: dict[str, str], clusters: dict[str, str], sha: str, table: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name in SPLITS:
@@ -318,7 +309,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mmseqs2 clusters: {len(set(clusters.values()))} for {len(clusters)} proteins; per split:",
               dict(Counter(split[rep] for rep in set(clusters.values()))))
     else:
-        split = read_lists(lists)
+        try:
+            split = read_split_lists(lists, SPLITS)
+        except ValueError as e:
+            sys.exit(f"error: {e}")
         missing = split.keys() - {g.transcript for g in genes}
         if missing:
             print(f"warning: {len(missing)} listed transcripts were not built, e.g. {sorted(missing)[:3]}", file=sys.stderr)
