@@ -119,3 +119,30 @@ def _seqs(path: Path) -> list[str]:
     from zoo_core.seqio import read_fasta
 
     return [r.seq for r in read_fasta(path)]
+
+
+def test_alias_resolves_and_may_not_shadow_a_model(use_plugins, toy_plugin, tmp_path: Path, zoo_cli) -> None:
+    toy_yaml = (Path(toy_plugin.__file__).parent / "models" / "toy" / "model.yaml").read_text()
+
+    def plugin_with(name: str, aliases: str) -> object:
+        folder = tmp_path / name
+        folder.mkdir()
+        spec = folder / "model.yaml"
+        spec.write_text(toy_yaml.replace("name: toy", f"name: {name}\naliases: [{aliases}]"))
+
+        class Plugin:
+            @staticmethod
+            @registry_mod.hookspecs.hookimpl
+            def register_models(register):  # type: ignore[no-untyped-def]
+                register(spec, "nowhere:Nothing")
+
+        return Plugin()
+
+    reg = use_plugins((toy_plugin, "zoo-toy"), (plugin_with("toy-small", "toy-family"), "zoo-small"),
+                      (plugin_with("toy-other", "toy"), "zoo-other"))
+    assert reg.get("toy-family").spec.name == "toy-small" and reg.get("toy").spec.name == "toy"
+    assert [e.plugin for e in reg.errors] == ["zoo-other"]
+    assert "alias 'toy' of model 'toy-other' is already an id or alias" in str(reg.errors[0])
+    assert "toy-other" not in reg.models
+    _, out, _ = zoo_cli("list", "--json")
+    assert {r["name"]: r["aliases"] for r in json.loads(out)}["toy-small"] == ["toy-family"]

@@ -46,6 +46,7 @@ class Registry:
 
     pm: pluggy.PluginManager = field(default_factory=lambda: _new_pm())
     models: dict[str, ModelEntry] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)  # alias -> model id
     dataloaders: dict[str, Callable[..., Any]] = field(default_factory=dict)
     errors: list[PluginLoadError] = field(default_factory=list)
     plugins: dict[str, str] = field(default_factory=dict)  # name -> version
@@ -60,15 +61,23 @@ class Registry:
             If any of its hooks fails (only with ZOO_DEBUG=1; otherwise it is recorded in ``errors``).
         """
         models: dict[str, ModelEntry] = {}
+        aliases: dict[str, str] = {}
         loaders: dict[str, Callable[..., Any]] = {}
 
         def register_model(spec_path: str | Path, loader: Loader) -> None:
             spec_path = Path(spec_path)
             spec = load_spec(spec_path)
+            if spec.name in self.aliases or spec.name in aliases:
+                raise DuplicateModelError(f"model '{spec.name}' is already an alias of another model")
             if spec.name in self.models or spec.name in models:
                 owner = self.models[spec.name].plugin if spec.name in self.models else name
                 raise DuplicateModelError(f"model '{spec.name}' is registered by both '{owner}' and '{name}'")
             models[spec.name] = ModelEntry(spec, spec_path, loader, name)
+            for alias in spec.aliases:
+                taken = {**self.models, **self.aliases, **models, **aliases}
+                if alias in taken:
+                    raise DuplicateModelError(f"alias '{alias}' of model '{spec.name}' is already an id or alias")
+                aliases[alias] = spec.name
 
         def register_dataloader(dl_name: str, factory: Callable[..., Any]) -> None:
             loaders[dl_name] = factory
@@ -89,6 +98,7 @@ class Registry:
             self._fail(name, e)
             return
         self.models.update(models)
+        self.aliases.update(aliases)
         self.dataloaders.update(loaders)
         self.plugins[name] = version
 
@@ -125,7 +135,7 @@ class Registry:
             self.load_entry_points()
 
     def get(self, model_id: str) -> ModelEntry:
-        """The entry for ``model_id``.
+        """The entry for ``model_id`` or one of its aliases.
 
         Raises
         ------
@@ -134,9 +144,9 @@ class Registry:
         """
         self.ensure_loaded()
         try:
-            return self.models[model_id]
+            return self.models[self.aliases.get(model_id, model_id)]
         except KeyError:
-            raise UnknownModelError(model_id, self.models) from None
+            raise UnknownModelError(model_id, [*self.models, *self.aliases]) from None
 
 
 def _new_pm() -> pluggy.PluginManager:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -126,6 +126,9 @@ class Metric(_Strict):
 class ModelSpec(_Strict):
     spec_version: Literal[1] = Field(description="Version of this schema; bump on incompatible change.")
     name: str = Field(pattern=MODEL_ID, description="Model id used on the command line, e.g. xpresso-human-median.")
+    aliases: list[Annotated[str, Field(pattern=MODEL_ID)]] = Field(
+        default_factory=list,
+        description="Other ids that resolve to this model, e.g. the family name 'bioseq2seq' for its shipped variant.")
     version: str = Field(pattern=r"^\d+\.\d+\.\d+$", description="Semantic version of the packaged model.")
     description: str = Field(description="One paragraph: what it predicts from what.")
     authors: list[Author] = Field(min_length=1, description="Authors of the model (usually the paper's).")

@@ -15,14 +15,15 @@ def command(as_json: bool) -> None:
 
     reg = registry()
     reg.ensure_loaded()
-    rows = [(e.spec.name, e.spec.task, e.spec.organism, e.plugin) for _, e in sorted(reg.models.items())]
+    rows = [(e.spec.name, e.spec.task, e.spec.organism, e.plugin, e.spec.aliases) for _, e in sorted(reg.models.items())]
     if as_json:
-        click.echo(json.dumps([dict(zip(("name", "task", "organism", "plugin"), r, strict=True)) for r in rows],
-                              indent=2))
+        keys = ("name", "task", "organism", "plugin", "aliases")
+        click.echo(json.dumps([dict(zip(keys, r, strict=True)) for r in rows], indent=2))
     else:
         width = max([len(r[0]) for r in rows] + [5])
-        for name, task, organism, plugin in rows:
-            click.echo(f"{name:<{width}}  {task}  [{organism}; {plugin}]")
+        for name, task, organism, plugin, aliases in rows:
+            also = f"  (also: {', '.join(aliases)})" if aliases else ""
+            click.echo(f"{name:<{width}}  {task}  [{organism}; {plugin}]{also}")
         if not rows:
             click.echo("No models installed. Install a plugin, e.g. `pip install zoo-xpresso`.")
     for err in reg.errors:
