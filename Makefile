@@ -4,6 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 EXAMPLES = plugins/zoo-xpresso/src/zoo_xpresso/examples
 PTR_EXAMPLES = plugins/zoo-ptr-cnn/src/zoo_ptr_cnn/examples
+B2S_EXAMPLES = plugins/zoo-bioseq2seq/src/zoo_bioseq2seq/examples
 
 .PHONY: setup demo test lint bench schema
 
@@ -19,11 +20,13 @@ $(VENV)/.installed: pyproject.toml plugins/zoo-xpresso/pyproject.toml plugins/zo
 		"pytest>=8" "ruff>=0.5" "pyarrow>=14" "matplotlib>=3.7" "jsonschema>=4"
 	touch $@
 
-demo: setup  ## Xpresso on 4 real hg38 promoters; the Arabidopsis PTR-CNN on 24 held-out real genes
+demo: setup  ## Xpresso on 4 real hg38 promoters; the Arabidopsis PTR-CNN on 24 held-out genes; bioseq2seq on 12 held-out RNAs
 	$(BIN)/zoo predict xpresso-human-median $(EXAMPLES)/promoters.fa -o demo.tsv
 	@cat demo.tsv
 	$(BIN)/zoo predict ptr-cnn-athaliana $(PTR_EXAMPLES)/genes_athaliana.fa --tpm $(PTR_EXAMPLES)/tpm_athaliana.tsv -o demo_ptr.tsv
 	@cut -f1-6 demo_ptr.tsv | head -6
+	$(BIN)/zoo predict bioseq2seq $(B2S_EXAMPLES)/transcripts.fa -o demo_coding.tsv
+	@cat demo_coding.tsv
 
 test: setup  ## lint, then every test of the core and the plugins (no network needed)
 	$(BIN)/ruff check .

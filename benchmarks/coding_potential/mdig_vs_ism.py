@@ -1,8 +1,9 @@
 """MDIG against in-silico mutagenesis (ISM) on held-out transcripts: agreement and speed.
 
-    .venv/bin/python benchmarks/coding_potential/mdig_vs_ism.py [--model bioseq2seq] [--n 50] [--json out.json]
+    .venv/bin/python benchmarks/coding_potential/mdig_vs_ism.py [--model bioseq2seq] [--n 50] [--max-length 600]
 
-Draws ``--n`` transcripts of the test split (half PC, half NC, seeded) and computes, for each, the ISM ΔS of every
+Draws ``--n`` transcripts of the test split (half PC, half NC, seeded; optionally only those of at most
+``--max-length`` nt, since ISM's cost grows with the square of the length) and computes, for each, the ISM ΔS of every
 single-nucleotide mutation (3 L forward passes of ``logit_diff``) and MDIG's estimate of it (β from the model's
 config, 32 steps: 4 × 32 gradient evaluations). Per transcript it reports the Pearson r between the two over
 the 3 L mutations (wild-type entries are 0 in both and left out) and the share of the quarter of mutations
@@ -41,10 +42,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split-dir", type=Path, default=ROOT / "build" / "bioseq2seq")
     ap.add_argument("--n", type=int, default=50)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--max-length", type=int, help="draw only transcripts of at most this many nt")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
 
     test = pd.read_csv(args.split_dir / "test.tsv", sep="\t", dtype=str, keep_default_na=False)
+    if args.max_length:
+        test = test[test["rna"].str.len() <= args.max_length]
     picked = pd.concat([test[test["class"] == c].sample(args.n // 2 + args.n % 2 * (c == "PC"), random_state=args.seed)
                         for c in ("PC", "NC")])
     model = get_model(args.model)
@@ -74,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     ratio = df["ism_s"].sum() / df["mdig_s"].sum()
     print(f"# {args.model}: MDIG (beta {impl.mdig_beta}, 32 steps) vs ISM on {len(df)} test transcripts "
           f"({(df['class'] == 'PC').sum()} PC / {(df['class'] == 'NC').sum()} NC, {df['length'].min()}-"
-          f"{df['length'].max()} nt, median {int(df['length'].median())}), seed {args.seed}\n")
+          f"{df['length'].max()} nt, median {int(df['length'].median())}), seed {args.seed}"
+          f"{f', drawn from those of at most {args.max_length} nt' if args.max_length else ''}\n")
     print("| transcripts | median per-transcript Pearson r | sign agreement, top-quarter |ΔS| |")
     print("|---|---|---|")
     for name, part in [("all", df), ("PC", df[df["class"] == "PC"]), ("NC", df[df["class"] == "NC"])]:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from peers import run_cpc2, run_timed, write_fasta  # noqa: E402
+from peers import run_cpc2, run_timed, write_fasta
 
 ROOT = Path(__file__).resolve().parents[2]
 
