@@ -190,16 +190,28 @@ class LocalFilterLayer(nn.Module):
         w = self.window_size
         total = w + self.hop * (n - 1)
         frames = torch.fft.irfft(spec, n=w, dim=2) * self.window[:, None]  # (B, d, W, T)
-        signal = F.fold(frames.reshape(b * d, w, n), output_size=(1, total), kernel_size=(1, w), stride=(1, self.hop))
-        weights = (self.window.square()[None, :, None] * valid[:, None, :].to(frames.dtype))
-        envelope = F.fold(weights, output_size=(1, total), kernel_size=(1, w), stride=(1, self.hop))
+        weights = (self.window.square()[None, :, None] * valid[:, None, :].to(frames.dtype))  # (B, W, T)
         start = w // 2
-        signal = signal.reshape(b, d, total)[:, :, start : start + length]
-        envelope = envelope.reshape(b, 1, total)[:, :, start : start + length]
+        signal = self.overlap_add(frames, total)[:, :, start : start + length]
+        envelope = self.overlap_add(weights[:, None], total)[:, :, start : start + length]
         # past a transcript's end the envelope can be 0; 1 there keeps the (later masked) values and their
         # gradients finite
         envelope = torch.where(envelope > 1e-11, envelope, torch.ones_like(envelope))
         return (signal / envelope).transpose(1, 2)
+
+    def overlap_add(self, frames: Tensor, total: int) -> Tensor:
+        """(B, C, W, T) frames at hop ``self.hop`` -> (B, C, total) summed signal.
+
+        With hop W/2 each output block of W/2 samples is the first half of one frame plus the second half of
+        the previous one: two shifted adds instead of ``F.fold`` (col2im), several times faster on CPU.
+        """
+        b, c, w, n = frames.shape
+        if w != 2 * self.hop:
+            out = F.fold(frames.reshape(b * c, w, n), output_size=(1, total), kernel_size=(1, w), stride=(1, self.hop))
+            return out.reshape(b, c, total)
+        first = F.pad(frames[:, :, : self.hop], (0, 1))  # frame k's first half goes to block k
+        second = F.pad(frames[:, :, self.hop :], (1, 0))  # frame k's second half goes to block k + 1
+        return (first + second).transpose(2, 3).reshape(b, c, total)
 
     def mix_tokens(self, x: Tensor, lengths: Tensor) -> Tensor:
         """The filter path: STFT -> × filter -> soft-shrink -> inverse STFT. ``x`` must be zero past lengths."""
