@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
           f"({(df['class'] == 'PC').sum()} PC / {(df['class'] == 'NC').sum()} NC, {df['length'].min()}-"
           f"{df['length'].max()} nt, median {int(df['length'].median())}), seed {args.seed}"
           f"{f', drawn from those of at most {args.max_length} nt' if args.max_length else ''}\n")
-    print("| transcripts | median per-transcript Pearson r | sign agreement, top-quarter |ΔS| |")
+    print("| transcripts | median per-transcript Pearson r | sign agreement, quarter of mutations with the largest abs(ΔS) |")
     print("|---|---|---|")
     for name, part in [("all", df), ("PC", df[df["class"] == "PC"]), ("NC", df[df["class"] == "NC"])]:
         print(f"| {name} ({len(part)}) | {quartiles(part['pearson_r'].tolist())} | "

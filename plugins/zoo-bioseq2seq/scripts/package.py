@@ -185,6 +185,10 @@ def model_card(name: str, aliases: list[str], config: Bioseq2SeqConfig, prov: di
         exact = (f"\nTranslation: the top beam (beam 4) equals the annotated protein exactly for "
                  f"**{metrics['translation_exact_matches']} of {metrics['correct_mrnas']}** correctly classified test "
                  f"mRNAs ({metrics['translation_exact_match_top_beam']:.1%}; paper: 82.4 % of its true positives).\n")
+        if metrics["translation_exact_match_top_beam"] < 0.5:
+            exact += (f"At this size and training length the decoder has not learned to translate (validation token "
+                      f"accuracy {prov['valid_at_best']['token_acc']:.2f}): its `<PC>` beams are low-complexity "
+                      "repeats, so read the `protein` column as a diagnostic, not as a prediction.\n")
     measured = (f"## Measured on the test split\n\n`python plugins/zoo-bioseq2seq/scripts/evaluate.py --model {name}`, "
                 f"{metrics['n']} transcripts, PC positive, class = arg-max token at the first decoding step:\n\n"
                 "| | accuracy | F1 | recall | precision | MCC |\n|---|---|---|---|---|---|\n" + rows +
@@ -193,6 +197,10 @@ def model_card(name: str, aliases: list[str], config: Bioseq2SeqConfig, prov: di
                 "trained on ~52k transcripts at full size; ours are on this project's 357-transcript test split with "
                 "the smaller model below.\n" + exact) if metrics else ""
     valid = prov["valid_at_best"]
+    usage = "\n".join([
+        f"    zoo predict {name} transcripts.fa -o out.tsv            # coding_prob, logit_diff, class, in_domain",
+        *([] if edc else [f"    zoo predict {name} transcripts.fa --full-decode -o out.tsv   # + protein and beams (beam 4)"]),
+        f"    zoo explain {name} transcripts.fa --method mdig -o attr.h5 --png-dir png/   # MDIG, beta {0.1 if edc else 0.5}"])
     return f"""---
 license: mit
 library_name: zoo
@@ -209,9 +217,7 @@ encoder: it reads a transcript and {'writes `<PC>` (protein-coding) or `<NC>`' i
 {chr(10).join("- " + d for d in differences(config))}
 The paper's pretrained weights and data are not obtainable offline, so these weights were trained here.
 
-    zoo predict {name} transcripts.fa -o out.tsv            # coding_prob, logit_diff, class, in_domain
-    zoo predict {name} transcripts.fa --full-decode -o out.tsv   # + protein and beams (beam 4)
-    zoo explain {name} transcripts.fa --method mdig -o attr.h5 --png-dir png/
+{usage}
 
 {measured}
 ## Training
@@ -231,7 +237,7 @@ The paper's pretrained weights and data are not obtainable offline, so these wei
   learning rate {prov['peak_lr']:.2e} reached after {args['warmup']} warm-up updates (the paper: 2000/4000), token
   batches of {args['max_tokens']} nucleotides, seed {args['seed']}, validation every {args['valid_every']} updates,
   best validation class accuracy kept.
-- **Run**: {prov['last_update']} updates ({prov['epochs']} epochs); best at update {prov['best_update']}
+- **Run**: {prov['last_update']} updates (into epoch {prov['epochs']}); best at update {prov['best_update']}
   (validation class accuracy {valid['class_acc']:.3f}, token accuracy {valid['token_acc']:.3f}); wall time
   {prov['wall_seconds'] / 3600:.1f} h on {prov['hardware']}, {args['threads']} thread, sharing the CPU with a
   second training run.

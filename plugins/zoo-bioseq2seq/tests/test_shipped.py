@@ -82,7 +82,7 @@ def test_explain_mdig_writes_attributions_and_a_plot(zoo_cli: Cli, tmp_path: Pat
                            "--png-dir", tmp_path / "png", "-q")
     assert code == 0, err
     with h5py.File(tmp_path / "a.h5") as h5:
-        attr = h5["attr"]["transcript"]["0"][()] if "transcript" in h5["attr"] else h5["attr"]["0"][()]
+        attr = h5["attr"]["0"][()]
     assert attr.shape == (335, 4) and np.isfinite(attr).all()
     pngs = list((tmp_path / "png").glob("*.png"))
     assert len(pngs) == 1 and pngs[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

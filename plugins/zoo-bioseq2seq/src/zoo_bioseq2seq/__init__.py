@@ -1,8 +1,8 @@
 """zoo-bioseq2seq: bioseq2seq and EDC (Valencia & Hendrix 2023), RNA -> class token (+ protein) with an LFNet encoder.
 
-Importing this module imports no framework. Models are registered from ``models/*/model.yaml`` and built
-on first use by ``zoo_bioseq2seq.model.Bioseq2SeqModel``; no model ships yet (none until weights exist),
-so nothing is registered. The network is in :mod:`zoo_bioseq2seq.network`, inference in
+Importing this module imports no framework. Models are registered from ``models/*/model.yaml`` (the shipped
+``bioseq2seq-4layer`` and ``edc-4layer``, aliases ``bioseq2seq`` and ``edc``) and built on first use by
+``zoo_bioseq2seq.model.Bioseq2SeqModel``. The network is in :mod:`zoo_bioseq2seq.network`, inference in
 :mod:`zoo_bioseq2seq.decoding`, the vocabularies in :mod:`zoo_bioseq2seq.vocab`, the ``transcripts``
 dataloader in :mod:`zoo_bioseq2seq.dataloader` and MDIG attributions in :mod:`zoo_bioseq2seq.mdig`.
 """

@@ -186,7 +186,7 @@ class LocalFilterLayer(nn.Module):
         summed over each transcript's valid frames only (``valid``, (B, T) bool). Frames past a transcript's
         end are zero, so the overlap-add then equals that of the transcript STFT'd on its own.
         """
-        b, d, _, n = spec.shape
+        n = spec.shape[-1]
         w = self.window_size
         total = w + self.hop * (n - 1)
         frames = torch.fft.irfft(spec, n=w, dim=2) * self.window[:, None]  # (B, d, W, T)
