@@ -1,7 +1,11 @@
-"""`zoo test`: run a model's bundled example and compare with its expected outputs."""
+"""`zoo test`: run a model's bundled example and compare with its expected outputs; helpers for plugin tests."""
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
 from typing import NamedTuple
 
 import numpy as np
@@ -45,3 +49,13 @@ def run_model_test(model: Model) -> TestResult:
         raise ModelSpecError(expected_path, "test.expected", f"ids differ from the predictions: {odd[:5]}")
     diffs = {n: float(np.max(np.abs(merged[n] - merged[f"{n}_expected"]))) for n in names}
     return TestResult(all(d <= t.tolerance for d in diffs.values()), len(merged), diffs, t.tolerance)
+
+
+def load_script(path: Path, name: str) -> ModuleType:
+    """Import a plugin's script (e.g. ``scripts/build_dataset.py``, not a package module) as module ``name``."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader, path
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module

