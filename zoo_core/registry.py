@@ -74,8 +74,7 @@ class Registry:
                 raise DuplicateModelError(f"model '{spec.name}' is registered by both '{owner}' and '{name}'")
             models[spec.name] = ModelEntry(spec, spec_path, loader, name)
             for alias in spec.aliases:
-                taken = {**self.models, **self.aliases, **models, **aliases}
-                if alias in taken:
+                if any(alias in ids for ids in (self.models, self.aliases, models, aliases)):
                     raise DuplicateModelError(f"alias '{alias}' of model '{spec.name}' is already an id or alias")
                 aliases[alias] = spec.name
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 
 from zoo_core.api import get_model
 from zoo_core.explain import ism
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nr > 0 for {(df['pearson_r'] > 0).sum()} of {len(df)} transcripts. Wall time: ISM "
           f"{df['ism_s'].sum():.0f} s, MDIG {df['mdig_s'].sum():.0f} s: MDIG is {ratio:.1f}x faster "
           f"(median per transcript {statistics.median(df['ism_s'] / df['mdig_s']):.1f}x; {os.cpu_count()} CPUs, "
-          f"torch threads {__import__('torch').get_num_threads()}, load average before {os.getloadavg()[0]:.1f})")
+          f"torch threads {torch.get_num_threads()}, load average before {os.getloadavg()[0]:.1f})")
     if args.json:
         args.json.write_text(json.dumps({"model": args.model, "rows": rows, "speed_ratio": ratio}, indent=1) + "\n")
     return 0

@@ -121,7 +121,7 @@ def evaluate_model(name: str, data: Path, split: str) -> dict[str, object]:
         result: dict[str, object] = {"model": name, "split": split, **metrics(df["class"].tolist(), table["class"].tolist()),
                                      "predict_seconds": seconds, "threads": torch.get_num_threads()}
         hits = df[(df["class"] == "PC") & (table["class"] == "PC").to_numpy()]
-        if "protein" in df and len(hits) and model.load().config.class_only is False:
+        if "protein" in df and len(hits) and not model.load().config.class_only:
             decoded = model.predict(fasta(hits), full_decode=True)
             same = decoded["protein"].fillna("").to_numpy() == hits["protein"].to_numpy()
             result.update(translation_exact_match_top_beam=float(same.mean()), correct_mrnas=len(hits),
