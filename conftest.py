@@ -1,7 +1,12 @@
-"""Shared fixtures for the core and plugin tests: an isolated home, no network, a fresh registry, a toy plugin."""
+"""Fixtures of the core tests: the shared ones from zoo_dev.fixtures, and the toy plugin `zoo init` makes.
+
+The core tests use the toy plugin, registered explicitly (``toy``) or installed into a folder of their own
+(``toy_site``), never the plugins that happen to be pip-installed.
+"""
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import sys
 from collections.abc import Callable, Iterator
@@ -11,19 +16,7 @@ from types import ModuleType
 import pytest
 
 from zoo_core import registry as registry_mod
-
-
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("HF_HOME", str(home / "hf"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.delenv("HF_ENDPOINT", raising=False)
-    monkeypatch.delenv("ZOO_DEBUG", raising=False)
-    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
-    registry_mod.reset_registry()
+from zoo_dev.fixtures import isolated_home, use_plugins, write_dist, zoo_cli  # noqa: F401
 
 
 @pytest.fixture(scope="session")
@@ -44,43 +37,21 @@ def toy_plugin(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
 
 
 @pytest.fixture
-def use_plugins() -> Callable[..., registry_mod.Registry]:
-    """Replace entry-point discovery with exactly the given plugin objects."""
-
-    def _use(*plugins: tuple[object, str]) -> registry_mod.Registry:
-        reg = registry_mod.reset_registry()
-        reg.loaded = True
-        from zoo_core.default_plugins import core
-
-        reg.add_plugin(core, "zoo-core")
-        for obj, name in plugins:
-            reg.add_plugin(obj, name)
-        return reg
-
-    return _use
-
-
-@pytest.fixture
-def toy(use_plugins: Callable[..., registry_mod.Registry], toy_plugin: ModuleType) -> registry_mod.Registry:
+def toy(use_plugins: Callable[..., registry_mod.Registry], toy_plugin: ModuleType) -> registry_mod.Registry:  # noqa: F811
     return use_plugins((toy_plugin, "zoo-toy"))
 
 
 @pytest.fixture
-def zoo_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
-    """Run `zoo ARGS…` in-process through the real entry point; returns (exit code, stdout, stderr)."""
-    from zoo.cli import main
-
-    def run(*args: str | Path) -> tuple[int, str, str]:
-        capsys.readouterr()
-        try:
-            main([str(a) for a in args])
-            code = 0
-        except SystemExit as e:
-            code = int(e.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
+def toy_site(toy_plugin: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A folder on sys.path where the toy plugin is installed as ``zoo-toy``, and the only plugins entry-point
+    discovery sees are the ones a test installs there (``ZOO_LOAD_PLUGINS`` lists them)."""
+    site = tmp_path / "site"
+    write_dist(site, "zoo-toy", {"zoo_toy": "zoo_toy"})
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv("ZOO_LOAD_PLUGINS", "zoo-toy")
+    importlib.invalidate_caches()
+    yield site
+    importlib.invalidate_caches()
 
 
 @pytest.fixture

@@ -25,7 +25,21 @@ def test_init_plugin_installs_and_passes_zoo_test(zoo_cli, tmp_path: Path) -> No
     assert listed.stdout.startswith("demo-model ")
     tested = subprocess.run([*zoo, "test", "demo-model"], env=env, capture_output=True, text=True)
     assert tested.returncode == 0, tested.stderr
-    assert tested.stdout.startswith("demo-model: PASS (8 records;")
+    assert tested.stdout.startswith("demo-model: PASS (8 records;") and "label 0 mismatched" in tested.stdout
+    # its own option, string output and attribution method, with no change to the core
+    helped = subprocess.run([*zoo, "predict", "demo-model", "--help"], env=env, capture_output=True, text=True, check=True)
+    assert "--threshold FLOAT" in helped.stdout
+    example = plugin / "src/zoo_demo_model/models/demo-model/example.fa"
+    out = tmp_path / "out.tsv"
+    subprocess.run([*zoo, "predict", "demo-model", example, "--threshold", "1e9", "-o", out, "-q"], env=env, check=True)
+    table = out.read_text().splitlines()
+    assert table[0] == "id\tscore\tlabel" and all(row.endswith("\tlow") for row in table[1:])
+    info = subprocess.run([*zoo, "info", "demo-model"], env=env, capture_output=True, text=True, check=True).stdout
+    assert "- occlusion" in info and "threshold:" in info
+    attr = tmp_path / "attr.h5"
+    explained = subprocess.run([*zoo, "explain", "demo-model", example, "--method", "occlusion", "-o", attr, "-q"],
+                               env=env, capture_output=True, text=True)
+    assert explained.returncode == 0 and attr.is_file(), explained.stderr
 
 
 def test_init_refuses_bad_names_and_existing_folders(zoo_cli, tmp_path: Path) -> None:

@@ -97,7 +97,7 @@ def test_output_formats_by_extension(toy, zoo_cli, toy_example: Path, tmp_path: 
         out = tmp_path / f"out{ext}"
         assert zoo_cli("predict", "toy", toy_example, "-o", out, "-q")[0] == 0
         df = reader(out)
-        assert list(df.columns) == ["id", "score"] and len(df) == 8
+        assert list(df.columns) == ["id", "score", "label"] and len(df) == 8
     code, _, stderr = zoo_cli("predict", "toy", toy_example, "-o", tmp_path / "out.xlsx")
     assert code == 1 and "unknown output format '.xlsx'" in stderr
 

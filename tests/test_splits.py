@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from zoo_core.splits import read_split_lists
+from zoo_dev.splits import read_split_lists
 
 
 def test_ids_map_to_their_split_and_overlap_is_refused(tmp_path: Path) -> None:

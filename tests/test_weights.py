@@ -19,9 +19,10 @@ from zoo_core.weights import override_env_var, resolve_weights
 
 MODEL = "xpresso-human-median"
 BUNDLE = Path(__file__).resolve().parents[1] / "plugins/zoo-xpresso/src/zoo_xpresso/models" / MODEL
-SPEC = load_spec(BUNDLE / "model.yaml")
+UNPUBLISHED = load_spec(BUNDLE / "model.yaml")  # as committed: revision null until `zoo publish`
+REV = "8cf95234ae6a150ab5ec0c378f88622c926f3455"  # a commit the fake hub serves the file at
+SPEC = UNPUBLISHED.model_copy(update={"weights": UNPUBLISHED.weights.model_copy(update={"revision": REV})})
 REPO = SPEC.weights.repo_id
-REV = SPEC.weights.revision
 FILE = "model.safetensors"
 SHA = SPEC.weights.files[0].sha256
 GOOD = (BUNDLE / FILE).read_bytes()
@@ -302,12 +303,71 @@ def test_unknown_repository_is_weights_not_found(hub: FakeHub) -> None:  # noqa:
     assert "nobody/nothing" in str(exc.value) and "RepositoryNotFound" in str(exc.value)
 
 
+# -- a model that was never published -------------------------------------------------------------
+
+
+def test_unpublished_model_without_bundle_says_how_to_provide_weights(hub: FakeHub) -> None:  # noqa: F811
+    with pytest.raises(WeightsNotFoundError) as exc:
+        resolve_weights(UNPUBLISHED)
+    msg = str(exc.value)
+    assert msg.startswith(f"{MODEL}: {FILE} is not bundled and the model is not published on the Hugging Face hub")
+    assert "no weights.revision" in msg and "--weights-dir" in msg and ENV_VAR in msg
+    assert f"zoo publish {MODEL} --repo-id" in msg
+    assert hub.requests == []  # nothing is fetched unpinned, not even from the cache
+
+
+@pytest.mark.parametrize("how", ["bundle", "weights_dir", "env"])
+def test_unpublished_model_runs_from_bundle_or_explicit_folder(
+    hub: FakeHub,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    how: str,
+) -> None:
+    if how == "bundle":
+        assert resolve_weights(UNPUBLISHED, BUNDLE) == {FILE: BUNDLE / FILE}
+    else:
+        mine = _good_folder(tmp_path)
+        assert resolve_weights(UNPUBLISHED, **_point_at(mine, how, monkeypatch)) == {FILE: mine / FILE}
+    assert hub.requests == []
+
+
+def test_pull_of_unpublished_model_is_one_line_error(
+    hub: FakeHub,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from zoo.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["pull", MODEL])  # the installed plugin's model.yaml, as committed
+    assert exc.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"Error: {MODEL}: the model is not published on the Hugging Face hub")
+    assert ENV_VAR in err and "Traceback" not in err
+    assert hub.requests == []
+
+
 # -- zoo pull ------------------------------------------------------------------------------------
+
+
+def _pin_installed_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the registered model carry SPEC (the pinned revision), as a published plugin would."""
+    import dataclasses
+
+    from zoo_core.registry import ModelEntry, Registry
+
+    get = Registry.get
+
+    def get_pinned(self: Registry, model_id: str) -> ModelEntry:
+        entry = get(self, model_id)
+        return dataclasses.replace(entry, spec=SPEC) if entry.spec.name == MODEL else entry
+
+    monkeypatch.setattr(Registry, "get", get_pinned)
 
 
 def test_zoo_pull_fills_cache_for_offline_use(hub: FakeHub, hf_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     from zoo.cli import cli
 
+    _pin_installed_model(monkeypatch)
     result = CliRunner().invoke(cli, ["pull", MODEL])
     assert result.exit_code == 0, result.output
     cached = _snapshot(hf_home) / FILE
@@ -327,6 +387,7 @@ def test_zoo_pull_failure_is_one_line_error(
 ) -> None:
     from zoo.cli import main
 
+    _pin_installed_model(monkeypatch)
     hub.remove_file(REPO, REV, FILE)
     monkeypatch.delenv("ZOO_DEBUG", raising=False)
     with pytest.raises(SystemExit) as exc:

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import importlib
-import inspect
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from zoo_core.errors import InputError
+from zoo_core.errors import InputError, LoadError, ModelSpecError
 from zoo_core.model import Batch, ZooModel
+from zoo_core.options import Options, describe, validate
 from zoo_core.registry import ModelEntry, registry
 from zoo_core.spec import ModelSpec
 from zoo_core.weights import resolve_weights
 
-Inputs = str | Path | Sequence[str | Path] | np.ndarray
+Inputs = str | Path | Sequence[str | Path]
+Arrays = np.ndarray | Mapping[str, np.ndarray]
 T = TypeVar("T")
 
 
@@ -33,6 +34,7 @@ class Model:
     def __init__(self, entry: ModelEntry) -> None:
         self.entry = entry
         self._impl: ZooModel | None = None
+        self._weights_dir: Path | None = None
 
     def __repr__(self) -> str:
         return f"<zoo.Model {self.name} ({self.entry.plugin})>"
@@ -47,12 +49,21 @@ class Model:
         return self.entry.spec
 
     @property
+    def options(self) -> list[dict[str, Any]]:
+        """This model's own options (its dataloader's and its model's): name, type, default, help."""
+        return describe(self._dataloader().options) + describe(self.entry.options)
+
+    @property
     def schema(self) -> dict[str, Any]:
-        """Inputs and outputs with their kinds, lengths, encodings and units."""
+        """Inputs, outputs and options with their kinds, lengths, encodings, units and types."""
         return {
             "inputs": [i.model_dump(exclude_none=True) for i in self.info.inputs],
             "outputs": [o.model_dump() for o in self.info.outputs],
+            "options": self.options,
         }
+
+    def _dataloader(self) -> Any:
+        return registry().dataloader(self.entry)
 
     def load(self, *, device: str | None = None, weights_dir: str | Path | None = None) -> ZooModel:
         """Resolve the weights and build the framework model (once).
@@ -60,7 +71,13 @@ class Model:
         Raises
         ------
         WeightsNotFoundError, WeightsIntegrityError
+        LoadError
+            ``weights_dir`` differs from the folder this handle already loaded (get a new handle for it).
         """
+        wanted = Path(weights_dir).resolve() if weights_dir is not None else None
+        if self._impl is not None and wanted is not None and wanted != self._weights_dir:
+            raise LoadError(f"{self.name} is already loaded from {self._weights_dir or 'its resolved weights'}; "
+                            f"use a new zoo.get_model({self.name!r}) to load {weights_dir}")
         if self._impl is None:
             weights = resolve_weights(self.info, self.entry.bundle_dir, weights_dir=weights_dir)
             loader = self.entry.loader
@@ -68,87 +85,176 @@ class Model:
                 module, _, attr = loader.partition(":")
                 loader = getattr(importlib.import_module(module), attr)
             self._impl = loader(self.info, weights)
+            self._weights_dir = wanted
         return self._impl.to(device) if device else self._impl
 
-    def batches(self, inputs: Inputs, *, batch_size: int = 32, **options: Any) -> Iterator[Batch]:
-        """Model-ready batches from paths or sequences, through the model's dataloader.
-
-        ``options`` (genome, features, gff, tpm, …) go to the dataloader; ``None`` means not given.
+    def validate_options(self, **options: Any) -> tuple[Options | None, Options | None]:
+        """``(dataloader options, model options)`` from keyword options (``None`` = not given).
 
         Raises
         ------
         InputError
-            An option this model's dataloader does not take.
+            An option this model does not have (naming the valid ones), or a value of the wrong type.
         """
-        dl = self.info.dataloader
-        factory = registry().dataloaders[dl.name]
-        given = {k: v for k, v in options.items() if v is not None}
-        accepted = inspect.signature(factory).parameters
-        takes_any = any(p.kind == p.VAR_KEYWORD for p in accepted.values())
-        for k in given:
-            if k not in accepted and not takes_any:
-                flag = "--" + k.replace("_", "-")
-                raise InputError("<options>", f"model {self.name} does not take {flag}")
+        dl, own = validate(self.name, [self._dataloader().options, self.entry.options], options)
+        return dl, own
+
+    def batches(self, inputs: Inputs | Arrays, *, batch_size: int = 32, genome: str | Path | None = None,
+                **options: Any) -> Iterator[Batch]:
+        """Model-ready batches from paths, sequences or arrays, through the model's dataloader."""
+        if batch_size < 1:
+            raise InputError("<options>", f"batch_size must be at least 1, got {batch_size}")
+        dl_options, _ = self.validate_options(**options)
+        return self._batches(inputs, batch_size, genome, dl_options)
+
+    def _batches(self, inputs: Inputs | Arrays, batch_size: int, genome: str | Path | None,
+                 dl_options: Options | None) -> Iterator[Batch]:
+        if isinstance(inputs, np.ndarray | Mapping):
+            return array_batches(self.info, inputs, batch_size)
         sources = [inputs] if isinstance(inputs, str | Path) else list(inputs)
-        return factory(self.info, sources, batch_size=batch_size, **given, **dl.args)
+        dl = self._dataloader()
+        return dl.obj(self.info, sources, batch_size=batch_size, genome=genome, options=dl_options,
+                      **self.info.dataloader.args)
 
-    def predict_iter(self, inputs: Inputs, *, batch_size: int = 32, device: str | None = None,
-                     **kwargs: Any) -> Iterator[pd.DataFrame]:
+    def predict_iter(self, inputs: Inputs | Arrays, *, batch_size: int = 32, device: str | None = None,
+                     genome: str | Path | None = None, **options: Any) -> Iterator[pd.DataFrame]:
         """Predictions as one DataFrame per batch (streaming; memory stays flat)."""
+        if batch_size < 1:
+            raise InputError("<options>", f"batch_size must be at least 1, got {batch_size}")
+        dl_options, model_options = self.validate_options(**options)
         model = self.load(device=device)
-        names = [o.name for o in self.info.outputs]
-        for batch in prefetched(self.batches(inputs, batch_size=batch_size, **kwargs)):
-            y = np.asarray(model.predict_on_batch(batch.inputs), dtype=np.float64).reshape(len(batch), -1)
-            df = pd.DataFrame({"id": batch.ids, **batch.meta})
-            for j, n in enumerate(names):
-                df[n] = y[:, j]
-            yield model.annotate(df, batch)
+        for batch in prefetched(self._batches(inputs, batch_size, genome, dl_options)):
+            yield output_table(self.info, batch, model.predict(batch, model_options))
 
-    def predict(self, inputs: Inputs, *, batch_size: int = 32, device: str | None = None,
-                **kwargs: Any) -> pd.DataFrame | np.ndarray:
-        """Predict from FASTA / BED / GTF paths, sequence strings, or a one-hot array.
+    def predict(self, inputs: Inputs | Arrays, *, batch_size: int = 32, device: str | None = None,
+                genome: str | Path | None = None, **options: Any) -> pd.DataFrame:
+        """Predict from FASTA / BED / GTF paths, sequence strings, or one-hot arrays.
 
         Parameters
         ----------
-        inputs: a path, a list of paths or sequences, or ``np.ndarray, shape=(N, L, 4)``.
+        inputs: a path, a list of paths or sequences, an ``np.ndarray, shape=(N, L, 4)`` (records ``seq_0``, …)
+            or a mapping of input name to array.
         batch_size: records per forward pass. Default is 32.
         device: e.g. 'cpu' or 'cuda'; default the framework's choice.
-        genome: genome FASTA, required for BED/GTF inputs.
-        features: TSV of numeric inputs by id (e.g. Xpresso half-lives); default zeros.
+        genome: genome FASTA, for BED/GTF inputs.
+        options: the model's own options (``zoo info MODEL`` lists them), e.g. ``features="halflife.tsv"``.
 
         Returns
         -------
-        ``pd.DataFrame`` (id, interval columns, one column per output) for paths/sequences;
-        ``np.ndarray, shape=(N, n_outputs)`` for an array.
+        ``pd.DataFrame``: id, the dataloader's per-record columns, one column per output.
 
         Raises
         ------
         InputError, WeightsNotFoundError, WeightsIntegrityError
         """
-        if isinstance(inputs, np.ndarray):
-            return self._predict_array(inputs, batch_size=batch_size, device=device)
-        chunks = list(self.predict_iter(inputs, batch_size=batch_size, device=device, **kwargs))
+        chunks = list(self.predict_iter(inputs, batch_size=batch_size, device=device, genome=genome, **options))
         return pd.concat(chunks, ignore_index=True)
 
-    def _predict_array(self, x: np.ndarray, *, batch_size: int, device: str | None) -> np.ndarray:
+    def predict_array(self, x: Arrays, *, batch_size: int = 32, device: str | None = None) -> np.ndarray:
+        """Array in, array out: the numeric scalar outputs, ``(N, n)`` in model.yaml order.
+
+        ``x`` is ``(N, L, 4)`` one-hot for the first sequence input, or a mapping of input name to array;
+        optional numeric inputs left out are zeros.
+        """
         model = self.load(device=device)
-        numeric = [i for i in self.info.inputs if i.kind == "numeric"]  # zeros, as with no --features
+        names = [o.name for o in self.info.numeric_outputs]
         outs = []
-        for s in range(0, len(x), batch_size):
-            xb = x[s: s + batch_size].astype(np.float32)
-            inputs = {self.info.sequence_input.name: xb,
-                      **{i.name: np.zeros((len(xb), i.length or 0), np.float32) for i in numeric}}
-            outs.append(np.asarray(model.predict_on_batch(inputs)).reshape(len(xb), -1))
+        for batch in array_batches(self.info, x, batch_size):
+            y = model.numeric(batch.inputs)
+            outs.append(np.stack([y[n] for n in names], axis=1))
         return np.concatenate(outs)
 
-    def explain(self, inputs: Inputs, *, method: str = "ism", batch_size: int = 32, target: str | None = None,
-                device: str | None = None, **kwargs: Any) -> Iterator[Any]:
-        """Per-sequence attributions, ``shape=(L, 4)``: see :func:`zoo_core.explain.explain`."""
+    def explain(self, inputs: Inputs | Arrays, *, method: str = "ism", batch_size: int = 32, target: str | None = None,
+                device: str | None = None, genome: str | Path | None = None, **options: Any) -> Iterator[Any]:
+        """Per-sequence attributions, ``shape=(L, 4)``, from paths, sequences or arrays: see :func:`zoo_core.explain.explain`."""
         from zoo_core.explain import explain
 
+        dl_options, _ = self.validate_options(**options)
+        fn = self.explainer(method)
         model = self.load(device=device)
-        return explain(model, self.batches(inputs, batch_size=batch_size, **kwargs), method=method,
+        return explain(model, self._batches(inputs, batch_size, genome, dl_options), fn, method=method,
                        target=target, batch_size=batch_size)
+
+    def explainer(self, method: str) -> Any:
+        """The attribution function for ``method``.
+
+        Raises
+        ------
+        ExplainError
+            The model's model.yaml does not list ``method``, or no loaded plugin provides it.
+        """
+        from zoo_core.errors import ExplainError
+
+        methods = self.info.explain.methods
+        if method not in methods:
+            raise ExplainError(f"{self.name} supports --method {', '.join(methods)}, not {method!r}")
+        try:
+            return registry().explainer(self.entry, method).obj
+        except ModelSpecError as e:
+            raise ExplainError(f"{self.name}: {e.reason}") from None
+
+
+def array_batches(spec: ModelSpec, x: Arrays, batch_size: int) -> Iterator[Batch]:
+    """Batches of user arrays: records ``seq_0``, ``seq_1``, …; optional numeric inputs default to zeros.
+
+    Raises
+    ------
+    InputError
+        A missing input, or arrays whose first axes differ.
+    """
+    arrays = {spec.sequence_input.name: x} if isinstance(x, np.ndarray) else dict(x)
+    for i in spec.inputs:
+        if i.name not in arrays and not (i.kind == "numeric" and i.optional):
+            raise InputError("<array>", f"input '{i.name}' is required ({i.doc.strip()})")
+    sizes = {len(v) for v in arrays.values()}
+    if len(sizes) != 1:
+        raise InputError("<array>", f"inputs have different numbers of records: {sorted(sizes)}")
+    n = sizes.pop()
+    for s in range(0, n, batch_size):
+        inputs = {k: np.asarray(v[s: s + batch_size], np.float32) for k, v in arrays.items()}
+        k = len(next(iter(inputs.values())))
+        for i in spec.inputs:
+            if i.name not in inputs and i.kind == "numeric":
+                inputs[i.name] = np.zeros((k, i.length or 0), np.float32)
+        yield Batch([f"seq_{j}" for j in range(s, s + k)], inputs)
+
+
+_DTYPES = {"float": np.float64, "int": np.int64, "bool": np.bool_}
+
+
+def output_table(spec: ModelSpec, batch: Batch, outputs: Mapping[str, Any]) -> pd.DataFrame:
+    """One batch's table: ``id``, the batch's meta columns, then the outputs in model.yaml order.
+
+    Raises
+    ------
+    ModelSpecError
+        The model returned a name model.yaml does not declare, left out a required output, or returned a value
+        whose length or shape does not fit.
+    """
+    n = len(batch)
+    columns: dict[str, Any] = {"id": batch.ids, **batch.meta}
+    seen: set[str] = set()
+    for out in spec.outputs:
+        for name in [c for c in outputs if out.matches(c)]:
+            seen.add(name)
+            values = outputs[name]
+            if out.dtype == "str":
+                col: Any = [str(v) for v in values]
+            else:
+                arr = np.asarray(values, _DTYPES[out.dtype])
+                if arr.shape != (n, *out.shape):
+                    raise ModelSpecError(spec.name, f"outputs.{name}",
+                                         f"the model returned shape {arr.shape}, model.yaml declares {(n, *out.shape)}")
+                col = list(arr) if out.shape else arr
+            if len(col) != n:
+                raise ModelSpecError(spec.name, f"outputs.{name}", f"{len(col)} values for {n} records")
+            columns[name] = col
+        if not out.optional and out.name not in outputs:
+            raise ModelSpecError(spec.name, f"outputs.{out.name}", "the model returned no such output")
+    extra = sorted(set(outputs) - seen)
+    if extra:
+        raise ModelSpecError(spec.name, "outputs", f"the model returned {extra[0]!r}, which model.yaml does not declare")
+    return pd.DataFrame(columns)
 
 
 def prefetched(items: Iterator[T], depth: int = 2) -> Iterator[T]:
@@ -193,20 +299,20 @@ def prefetched(items: Iterator[T], depth: int = 2) -> Iterator[T]:
 
 
 def list_models() -> list[Model]:
-    """Every model registered by the installed plugins, sorted by id."""
+    """Every model registered by the installed plugins, sorted by id (``PLUGIN:ID`` order for shared ids)."""
     reg = registry()
     reg.ensure_loaded()
-    return [Model(reg.models[k]) for k in sorted(reg.models)]
+    return [Model(e) for e in sorted(reg.models.values(), key=lambda e: (e.spec.name, e.plugin))]
 
 
 def get_model(model_id: str) -> Model:
-    """The model ``model_id``.
+    """The model ``model_id`` (an id, an alias, or ``PLUGIN:ID``).
 
     Raises
     ------
     UnknownModelError
         No installed plugin provides it (the message suggests the closest id).
+    DuplicateModelError
+        Two plugins provide it; the message names both and how to select one.
     """
     return Model(registry().get(model_id))
-
-

@@ -8,7 +8,21 @@ one-line message and exit code 1.
 from __future__ import annotations
 
 import difflib
+import sys
 from collections.abc import Iterable
+
+_WARNED: set[str] = set()
+
+
+def warn(message: str) -> None:
+    """Print ``zoo: warning: message`` to stderr, once per process (the catalog and the registry both report)."""
+    if message not in _WARNED:
+        _WARNED.add(message)
+        print(f"zoo: warning: {message}", file=sys.stderr)
+
+
+def reset_warnings() -> None:
+    _WARNED.clear()
 
 
 class ZooError(Exception):
@@ -45,13 +59,14 @@ class ModelSpecError(ZooError, ValueError):
 class PluginLoadError(ZooError, ImportError):
     """Raised (and recorded) when a plugin fails to import or to register its models."""
 
-    def __init__(self, plugin: str, error: BaseException) -> None:
-        self.plugin, self.error = plugin, error
-        super().__init__(f"plugin '{plugin}' failed to load: {type(error).__name__}: {error}")
+    def __init__(self, plugin: str, error: BaseException, hook: str | None = None) -> None:
+        self.plugin, self.error, self.hook = plugin, error, hook
+        where = f" ({hook})" if hook else ""
+        super().__init__(f"plugin '{plugin}' failed to load{where}: {type(error).__name__}: {error}")
 
 
 class DuplicateModelError(ZooError, ValueError):
-    """Raised when two plugins register the same model id."""
+    """Raised when two plugins register the same model id (or command), or one plugin registers it twice."""
 
 
 class WeightsNotFoundError(ZooError, FileNotFoundError):
@@ -79,3 +94,7 @@ class InputError(ZooError, ValueError):
 
 class ExplainError(ZooError, ValueError):
     """Raised when a model cannot run the requested attribution method."""
+
+
+class LoadError(ZooError, RuntimeError):
+    """Raised when a model handle is asked to load other weights than the ones it already loaded."""

@@ -1,4 +1,8 @@
-"""The hooks a zoo plugin implements. Each receives a callback owned by the host."""
+"""The hooks a zoo plugin implements. Each receives a callback owned by the host.
+
+A plugin implements any of them with ``@zoo_core.hookimpl``; the registry calls each plugin's hooks on
+their own, so a hook that raises costs only that plugin (or, for ``register_commands``, its commands).
+"""
 
 from __future__ import annotations
 
@@ -13,12 +17,30 @@ hookimpl = HookimplMarker("zoo")
 
 @hookspec
 def register_models(register: Callable[..., None]) -> None:
-    """Register models: ``register(spec_path, loader)`` for each model.yaml the plugin ships."""
+    """Register models: ``register(spec_path, loader, options=None)`` for each model.yaml the plugin ships.
+
+    ``loader`` is ``"package.module:Class"`` (imported on first use) or a callable ``(spec, weights) -> ZooModel``;
+    ``options`` is the model's :class:`zoo_core.options.Options` subclass, if it takes any.
+    """
 
 
 @hookspec
-def register_dataloaders(register: Callable[[str, Callable[..., Any]], None]) -> None:
-    """Register dataloaders: ``register(name, factory)``."""
+def register_dataloaders(register: Callable[..., None]) -> None:
+    """Register dataloaders: ``register(name, factory, options=None)``.
+
+    ``factory(spec, sources, *, batch_size, genome, options)`` yields :class:`zoo_core.model.Batch` es;
+    ``options`` is an instance of the given :class:`zoo_core.options.Options` subclass (or None).
+    """
+
+
+@hookspec
+def register_explainers(register: Callable[..., None]) -> None:
+    """Register attribution methods: ``register(name, fn, doc="")``.
+
+    ``fn(model, inputs, name, *, target, batch_size, lengths) -> np.ndarray (N, L, 4)`` attributes the output
+    ``target`` to the sequence input ``name``; zero past ``lengths``. A model offers a method by listing it in
+    its model.yaml ``explain.methods``.
+    """
 
 
 @hookspec

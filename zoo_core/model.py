@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from zoo_core.errors import ExplainError
+from zoo_core.errors import ExplainError, ModelSpecError
 from zoo_core.spec import ModelSpec
 
 if TYPE_CHECKING:
-    import pandas as pd
+    from zoo_core.options import Options
 
 
 @dataclass
 class Batch:
     """Model-ready inputs for up to ``batch_size`` records.
 
-    ``inputs`` maps each model.yaml input name to an array whose first axis is the record;
-    ``meta`` holds per-record columns copied into the output table (chrom, start, strand, …);
-    ``lengths`` gives, for variable-length sequence inputs padded at the end, each record's real
-    length (attributions are cut to it and ISM never mutates the padding).
+    ``inputs`` maps input names to arrays whose first axis is the record: every model.yaml input, plus any
+    array the plugin's own dataloader adds for its model (e.g. per-position token ids); ``meta`` holds
+    per-record columns copied into the output table (chrom, start, strand, …); ``lengths`` gives, for
+    variable-length sequence inputs padded at the end, each record's real length (attributions are cut to
+    it and ISM never mutates the padding).
     """
 
     ids: list[str]
@@ -35,12 +37,23 @@ class Batch:
         return len(self.ids)
 
 
+Outputs = Mapping[str, Any]
+
+
 class ZooModel(ABC):
     """A loaded model. Plugins subclass this; users get it through ``zoo.get_model(...).load()``.
 
     Tensor convention: every sequence input is ``np.ndarray, shape=(N, L, 4), float32`` one-hot
-    (A, C, G, T); numeric inputs are ``(N, k)``. ``predict_on_batch`` returns ``(N, n_outputs)``
-    in the order of model.yaml ``outputs``.
+    (A, C, G, T); numeric inputs are ``(N, k)``.
+
+    Two levels of output:
+
+    - :meth:`predict_on_batch` returns the numeric scalar outputs (model.yaml outputs that are one number
+      per record), ``(N, n)`` in model.yaml order or a mapping ``name -> (N,)``. Attribution methods call it
+      on mutated or interpolated inputs, so it must not depend on anything but ``inputs``.
+    - :meth:`predict` returns every output of one batch by name: numbers, strings, labels, vectors
+      ``(N, *shape)``, and the members of '{placeholder}' families. The default is :meth:`predict_on_batch`.
+      Override it when some outputs are not numeric or depend on the model's options.
     """
 
     framework: ClassVar[str] = "numpy"
@@ -50,29 +63,59 @@ class ZooModel(ABC):
         self.weights = weights
 
     @abstractmethod
-    def predict_on_batch(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
-        """Predict ``(N, n_outputs)`` float values for one batch."""
+    def predict_on_batch(self, inputs: dict[str, np.ndarray]) -> np.ndarray | Outputs:
+        """The numeric scalar outputs of one batch: ``(N, n)`` in model.yaml order, or ``{name: (N,)}``."""
 
-    def gradient(self, inputs: dict[str, np.ndarray], *, target: int = 0, name: str | None = None) -> np.ndarray:
-        """d output[:, target] / d inputs[name], same shape as that input (default: the first sequence input).
+    def predict(self, batch: Batch, options: Options | None = None) -> Outputs:
+        """Every output of ``batch`` by name; ``options`` is the model's validated options (or None)."""
+        return self.numeric(batch.inputs)
+
+    def numeric(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """:meth:`predict_on_batch` as ``{name: (N,) float64}`` for every numeric scalar output.
+
+        Raises
+        ------
+        ModelSpecError
+            The model returned a shape or names that do not fit its model.yaml.
+        """
+        names = [o.name for o in self.spec.numeric_outputs]
+        y = self.predict_on_batch(inputs)
+        if isinstance(y, Mapping):
+            missing = [n for n in names if n not in y]
+            if missing:
+                raise ModelSpecError(self.spec.name, "outputs", f"predict_on_batch returned no {missing[0]!r}")
+            return {n: np.asarray(y[n], np.float64).reshape(-1) for n in names}
+        y = np.asarray(y, np.float64)
+        n = len(next(iter(inputs.values())))
+        if y.size != n * len(names):
+            raise ModelSpecError(self.spec.name, "outputs", f"predict_on_batch returned shape {y.shape}, expected "
+                                                            f"({n}, {len(names)}) for {', '.join(names)}")
+        y = y.reshape(n, len(names))
+        return {name: y[:, j] for j, name in enumerate(names)}
+
+    def output_index(self, target: str) -> int:
+        """Column of the numeric scalar output ``target`` in :meth:`predict_on_batch`'s array.
+
+        Raises
+        ------
+        ExplainError
+            ``target`` is not a numeric scalar output.
+        """
+        names = [o.name for o in self.spec.numeric_outputs]
+        if target not in names:
+            raise ExplainError(f"{self.spec.name} has no numeric output {target!r}; choose one of {', '.join(names)}")
+        return names.index(target)
+
+    def output(self, inputs: dict[str, np.ndarray], target: str) -> np.ndarray:
+        """The numeric scalar output ``target`` for ``inputs``, ``(N,)``."""
+        return self.numeric(inputs)[target]
+
+    def gradient(self, inputs: dict[str, np.ndarray], *, target: str, name: str) -> np.ndarray:
+        """d ``target`` / d ``inputs[name]``, same shape as that input.
 
         Differentiable models override this; the default says they are not.
         """
         raise ExplainError(f"{self.spec.name} is not differentiable here; use --method ism")
-
-    def attribute(self, method: str, inputs: dict[str, np.ndarray], name: str, *, target: int = 0,
-                  batch_size: int = 32, lengths: list[int] | None = None) -> np.ndarray:
-        """``(N, L, 4)`` attributions of input ``name`` by a method the core does not implement but the
-        model.yaml lists (e.g. bioseq2seq's ``mdig``); zero past ``lengths``. The default says there is none.
-        """
-        raise ExplainError(f"{self.spec.name} does not implement --method {method}")
-
-    def annotate(self, table: pd.DataFrame, batch: Batch) -> pd.DataFrame:
-        """Final say over one batch's output table (id, meta, outputs); e.g. derived columns.
-
-        The default returns it unchanged.
-        """
-        return table
 
     def to(self, device: str | None) -> ZooModel:
         """Move to ``device`` ('cpu', 'cuda', 'gpu:0', …); numpy models ignore it."""

@@ -1,7 +1,11 @@
-"""Atomic output: tables (TSV/CSV/Parquet by extension) and HDF5 attribution files.
+"""Atomic output: tables (TSV/CSV/Parquet/HDF5 by extension) and HDF5 attribution files.
 
 Everything is written to a temporary file beside the target and renamed into place only when the
-whole run succeeded, so a failed run never leaves a partial output behind.
+whole run succeeded, so a failed run never leaves a partial output behind; PNGs asked for with an
+attribution file are committed with it.
+
+Vector outputs (model.yaml ``shape: [k]``) are arrays in Parquet (a list column) and HDF5 (``(N, k)``),
+and k columns ``name.0`` … ``name.<k-1>`` in TSV/CSV.
 """
 
 from __future__ import annotations
@@ -9,42 +13,74 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import pandas as pd
 
 from zoo_core.errors import InputError
 
-TABLE_FORMATS = {".tsv": "tsv", ".txt": "tsv", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+TABLE_FORMATS = {".tsv": "tsv", ".txt": "tsv", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet",
+                 ".h5": "hdf5", ".hdf5": "hdf5"}
 
 
 def table_format(path: str | Path) -> str:
     """'tsv', 'csv' or 'parquet' from the file extension (unknown → error)."""
     suffix = Path(path).suffix.lower()
     if suffix not in TABLE_FORMATS:
-        raise InputError(path, f"unknown output format {suffix!r}; use .tsv, .csv or .parquet")
+        raise InputError(path, f"unknown output format {suffix!r}; use .tsv, .csv, .parquet or .h5")
     if TABLE_FORMATS[suffix] == "parquet" and importlib.util.find_spec("pyarrow") is None:
         raise InputError(path, "Parquet output needs pyarrow: pip install 'zoo[parquet]'")
     return TABLE_FORMATS[suffix]
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success rename it to ``path``, else delete it."""
+def atomic_path(path: str | Path, png_dir: str | Path | None = None) -> Iterator[tuple[Path, Path | None]]:
+    """Yield a temporary path beside ``path`` (and a temporary folder beside ``png_dir``, if given); on success
+    move the folder's files into ``png_dir`` and rename the file to ``path``, else delete both."""
     path = Path(path)
     if not path.parent.is_dir():
         raise InputError(path, f"output folder {path.parent} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(fd)
+    pngs = None
     try:
-        yield Path(tmp)
+        if png_dir is not None:
+            png_dir = Path(png_dir)
+            png_dir.parent.mkdir(parents=True, exist_ok=True)
+            pngs = Path(tempfile.mkdtemp(prefix=f".{png_dir.name}.", suffix=".part", dir=png_dir.parent))
+        yield Path(tmp), pngs
+        if pngs is not None and png_dir is not None:
+            png_dir.mkdir(exist_ok=True)
+            for f in sorted(pngs.iterdir()):
+                os.replace(f, png_dir / f.name)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if pngs is not None:
+            shutil.rmtree(pngs, ignore_errors=True)
+
+
+def _is_vector(col: pd.Series) -> bool:
+    return col.dtype == object and len(col) > 0 and isinstance(col.iloc[0], np.ndarray)
+
+
+def flat_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with each vector column spread over columns ``name.0`` … (for TSV/CSV)."""
+    parts = []
+    for name in df.columns:
+        col = df[name]
+        if _is_vector(col):
+            arr = np.stack(col.to_list())
+            parts.append(pd.DataFrame(arr, columns=[f"{name}.{j}" for j in range(arr.shape[1])], index=df.index))
+        else:
+            parts.append(col.to_frame())
+    return pd.concat(parts, axis=1)
 
 
 class TableWriter:
@@ -54,10 +90,35 @@ class TableWriter:
         self.tmp, self.fmt = tmp, fmt
         self._fh: IO[str] | None = None
         self._pq: Any = None
+        self._h5: Any = None
         self.rows = 0
 
+    def _write_hdf5(self, df: pd.DataFrame) -> None:
+        import h5py
+
+        if self._h5 is None:
+            self._h5 = h5py.File(self.tmp, "w")
+        n = len(df)
+        for name in df.columns:
+            col = df[name]
+            if _is_vector(col):
+                values = np.stack(col.to_list())
+            elif col.dtype == object or pd.api.types.is_string_dtype(col):
+                values = np.array([str(v) for v in col], dtype=object)
+            else:
+                values = col.to_numpy()
+            if name not in self._h5:
+                dtype = h5py.string_dtype() if values.dtype == object else values.dtype
+                self._h5.create_dataset(name, shape=(0, *values.shape[1:]), maxshape=(None, *values.shape[1:]),
+                                        dtype=dtype, chunks=True)
+            ds = self._h5[name]
+            ds.resize(self.rows + n, axis=0)
+            ds[self.rows:] = values
+
     def write(self, df: pd.DataFrame) -> None:
-        if self.fmt == "parquet":
+        if self.fmt == "hdf5":
+            self._write_hdf5(df)
+        elif self.fmt == "parquet":
             import pyarrow as pa
             import pyarrow.parquet as pq
 
@@ -69,10 +130,12 @@ class TableWriter:
             if self._fh is None:
                 self._fh = open(self.tmp, "w", newline="")
             sep = "\t" if self.fmt == "tsv" else ","
-            df.to_csv(self._fh, sep=sep, index=False, header=self.rows == 0, float_format="%.8g")
+            flat_columns(df).to_csv(self._fh, sep=sep, index=False, header=self.rows == 0, float_format="%.8g")
         self.rows += len(df)
 
     def close(self) -> None:
+        if self._h5 is not None:
+            self._h5.close()
         if self._pq is not None:
             self._pq.close()
         if self._fh is not None:
@@ -89,7 +152,7 @@ def write_table(path: str | Path, chunks: Iterator[pd.DataFrame]) -> int:
         producing ``chunks`` propagates and leaves no file behind.
     """
     fmt = table_format(path)
-    with atomic_path(path) as tmp:
+    with atomic_path(path) as (tmp, _):
         writer = TableWriter(tmp, fmt)
         try:
             for df in chunks:
@@ -103,21 +166,21 @@ def write_table(path: str | Path, chunks: Iterator[pd.DataFrame]) -> int:
 
 def write_attributions(path: str | Path, attributions: Iterator[Any], *, model: str, method: str,
                        target: str, png_dir: str | Path | None = None) -> int:
-    """Write attributions to HDF5 atomically; optionally one PNG per sequence into ``png_dir``.
+    """Write attributions to HDF5 atomically; optionally one PNG per sequence and input into ``png_dir``,
+    committed together with the HDF5 file.
 
-    Layout: ``/ids`` (N,) strings; ``/attr/<k>`` (L, 4) float32 and ``/onehot/<k>`` (L, 4) for the
-    k-th id; ``/prediction`` (N,); root attributes ``model``, ``method``, ``target``, ``alphabet``
-    ("ACGT"), ``inputs`` and ``sign`` (the sign convention). A model with several sequence inputs
-    writes ``/attr/<input>/<k>`` and ``/onehot/<input>/<k>`` instead. Returns the number of records.
+    Layout, whatever the number of inputs: ``/ids`` (N,) strings; ``/attr/<input>/<k>`` (L, 4) float32 and
+    ``/onehot/<input>/<k>`` (L, 4) uint8 for the k-th id; ``/prediction`` (N,); root attributes ``model``,
+    ``method``, ``target``, ``alphabet`` ("ACGT"), ``inputs`` (the input names) and ``sign`` (the sign
+    convention). Returns the number of records.
     """
     import h5py
-    import numpy as np
 
     from zoo_core.explain import __doc__ as convention
 
     ids: list[str] = []
     preds: list[float] = []
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as h5:
+    with atomic_path(path, png_dir) as (tmp, pngs), h5py.File(tmp, "w") as h5:
         h5.attrs.update(model=model, method=method, target=target, alphabet="ACGT",
                         sign="positive = raises the output; ism: f(mutant) - f(original), original base 0")
         h5.attrs["doc"] = (convention or "").strip()
@@ -128,18 +191,17 @@ def write_attributions(path: str | Path, attributions: Iterator[Any], *, model: 
                 preds.append(a.prediction)
             if a.input not in inputs:
                 inputs.append(a.input)
-            k = len(ids) - 1
-            key = f"{a.input}/{k}" if inputs != [""] else str(k)
+            key = f"{a.input}/{len(ids) - 1}"
             h5.create_dataset(f"attr/{key}", data=a.attr.astype(np.float32), compression="gzip")
             h5.create_dataset(f"onehot/{key}", data=a.onehot.astype(np.uint8), compression="gzip")
-            if png_dir is not None and len(a.attr):  # an empty region (e.g. no 5'UTR) has nothing to draw
+            if pngs is not None and len(a.attr):  # an empty region (e.g. no 5'UTR) has nothing to draw
                 from zoo_core.plot import plot_attribution
 
-                stem = _safe(a.id) + (f".{a.input}" if a.input else "")
-                plot_attribution(a, Path(png_dir) / f"{stem}.{method}.png", title=f"{model} {method} {a.id} {a.input}")
+                plot_attribution(a, pngs / f"{_safe(a.id)}.{a.input}.{method}.png",
+                                 title=f"{model} {method} {a.id} {a.input}")
         if not ids:
             raise InputError(path, "nothing to write: no input records")
-        h5.attrs["inputs"] = [i for i in inputs if i]
+        h5.attrs["inputs"] = inputs
         h5.create_dataset("ids", data=np.array(ids, dtype=object), dtype=h5py.string_dtype())
         h5.create_dataset("prediction", data=np.array(preds))
     return len(ids)

@@ -1,4 +1,8 @@
-"""Sequence-logo style attribution plots (matplotlib, imported only when a PNG is asked for)."""
+"""Sequence-logo attribution plots (matplotlib + logomaker, imported only when a PNG is asked for).
+
+Figures are built with :class:`matplotlib.figure.Figure`, never through pyplot, so drawing a plot
+neither switches the caller's backend nor leaves figures in pyplot's global registry.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any
 import numpy as np
 
 COLORS = {"A": "#109648", "C": "#255C99", "G": "#F7B32B", "T": "#D62839", "U": "#D62839"}
+FONT = "DejaVu Sans"  # ships with matplotlib, so letters look the same on every machine
 
 
 def position_scores(attr: np.ndarray, onehot: np.ndarray) -> np.ndarray:
@@ -19,63 +24,50 @@ def position_scores(attr: np.ndarray, onehot: np.ndarray) -> np.ndarray:
     return observed
 
 
-def _draw_letter(ax: Any, letter: str, x: float, y: float, height: float) -> None:
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.patches import PathPatch
-    from matplotlib.textpath import TextPath
-    from matplotlib.transforms import Affine2D
+def _logo(ax: Any, heights: np.ndarray, alphabet: str, positions: Any = None) -> None:
+    import logomaker
+    import pandas as pd
 
-    path = TextPath((0, 0), letter, size=1, prop=FontProperties(family="DejaVu Sans", weight="bold"))
-    ext = path.get_extents()
-    t = Affine2D().translate(-ext.x0, -ext.y0).scale(0.9 / ext.width, height / ext.height).translate(x + 0.05, y)
-    ax.add_patch(PathPatch(t.transform_path(path), color=COLORS.get(letter, "#555"), lw=0))
+    df = pd.DataFrame(np.asarray(heights, dtype=float), columns=list(alphabet), index=positions)
+    # logomaker's own scheme for anything our palette does not cover (amino acids); a dict missing a letter fails
+    colors = {c: COLORS[c] for c in alphabet} if set(alphabet) <= COLORS.keys() else None
+    # upright letters below zero read as bases; 'big_on_top' puts the smallest magnitude next to the axis
+    logomaker.Logo(df, ax=ax, color_scheme=colors, font_name=FONT, flip_below=False, stack_order="big_on_top",
+                   baseline_width=0.5)
 
 
 def draw_logo(ax: Any, heights: np.ndarray, alphabet: str) -> None:
     """Stack letters of ``heights`` ``(L, len(alphabet))`` per position, positive up, negative down,
     smallest nearest the axis (a weight logo for filters and PWMs)."""
-    for i, row in enumerate(heights):
-        up = down = 0.0
-        for j in np.argsort(np.abs(row)):
-            h = float(row[j])
-            if h > 0:
-                _draw_letter(ax, alphabet[j], i, up, h)
-                up += h
-            elif h < 0:
-                down += h
-                _draw_letter(ax, alphabet[j], i, down, -h)
+    heights = np.asarray(heights, dtype=float)
+    _logo(ax, heights, alphabet)
     top = max(float(np.clip(heights, 0, None).sum(axis=1).max()), 1e-6)
     bottom = min(float(np.clip(heights, None, 0).sum(axis=1).min()), 0.0)
-    ax.set(xlim=(0, len(heights)), ylim=(bottom * 1.05, top * 1.05))
-    ax.axhline(0, color="#999", lw=0.5)
+    # an all-zero filter would give logomaker identical y limits
+    ax.set_ylim(bottom * 1.05, top * 1.05)
 
 
 def plot_attribution(a: Any, path: str | Path, *, title: str = "", window: int = 80) -> None:
-    """Save a two-panel PNG: the whole-sequence score track, and a logo of the strongest window."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """Save a two-panel PNG to exactly ``path``: the whole-sequence score track, and a logo of the
+    strongest ``window`` positions (each observed base at its position score)."""
+    from matplotlib.figure import Figure
 
     scores = position_scores(a.attr, a.onehot)
     length = len(scores)
     w = min(window, length)
     smooth = np.convolve(np.abs(scores), np.ones(w), mode="valid")
     start = int(smooth.argmax())
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 4.5), gridspec_kw={"height_ratios": [1, 1.4]})
+    fig = Figure(figsize=(12, 4.5))
+    top, bottom = fig.subplots(2, 1, gridspec_kw={"height_ratios": [1, 1.4]})
     top.plot(np.arange(length), scores, lw=0.5, color="#333")
     top.axvspan(start, start + w, color="orange", alpha=0.3)
     top.set(xlim=(0, length), ylabel="score", title=title)
-    bases = "ACGT"
-    for i in range(start, start + w):
-        b = int(a.onehot[i].argmax()) if a.onehot[i].sum() else None
-        if b is not None and scores[i] != 0:
-            h = float(scores[i])
-            _draw_letter(bottom, bases[b], i, min(h, 0.0), abs(h))
-    lim = float(np.abs(scores[start:start + w]).max() or 1.0)
-    bottom.set(xlim=(start, start + w), ylim=(-lim * 1.1, lim * 1.1), xlabel="position (0-based)", ylabel="score")
-    bottom.axhline(0, color="#999", lw=0.5)
+    span = slice(start, start + w)
+    _logo(bottom, a.onehot[span] * scores[span, None], "ACGT", positions=np.arange(start, start + w))
+    lim = float(np.abs(scores[span]).max() or 1.0)
+    bottom.set(xlim=(start - 0.5, start + w - 0.5), ylim=(-lim * 1.1, lim * 1.1), xlabel="position (0-based)",
+               ylabel="score")
     fig.tight_layout()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    # the format is explicit because the caller may write to a temporary name without a .png suffix
+    fig.savefig(path, dpi=100, format="png")

@@ -22,7 +22,7 @@ def _render(text: str, values: dict[str, str]) -> str:
 
 
 def init_plugin(name: str, dest: str | Path = ".", *, seed: int = 0) -> Path:
-    """Create ``dest/zoo-NAME/``: pyproject, package, model.yaml, seeded weights, example, expected.
+    """Create ``dest/zoo-NAME/``: pyproject, package, model.yaml, model card, seeded weights, example, expected.
 
     Returns the plugin folder.
 
@@ -41,7 +41,7 @@ def init_plugin(name: str, dest: str | Path = ".", *, seed: int = 0) -> Path:
         "name": name, "dist": dist, "package": package, "description": f"{name}: describe what it predicts.",
         "author": "Your Name", "citation_text": "Author A. Title. Journal (year).", "doi": "10.0000/replace-me",
         "organism": "Homo sapiens", "task": "sequence -> score", "length": str(EXAMPLE_LENGTH),
-        "repo_id": f"your-org/{name}", "revision": "0" * 40, "sha256": "",
+        "repo_id": f"your-org/{name}", "sha256": "",
     }
     tpl = files("zoo_core.templates")
     model_dir = root / "src" / package / "models" / name
@@ -52,6 +52,7 @@ def init_plugin(name: str, dest: str | Path = ".", *, seed: int = 0) -> Path:
         src = tpl.joinpath("plugin", "src", "__package__", f"{rel}.tmpl").read_text()
         (root / "src" / package / rel).write_text(_render(src, values))
     (model_dir / "example.fa").write_text(tpl.joinpath("plugin", "example.fa").read_text())
+    (model_dir / "README.md").write_text(_render(tpl.joinpath("plugin", "model_card.md").read_text(), values))
 
     from safetensors.numpy import save_file
 
@@ -78,8 +79,9 @@ def _write_expected(model_dir: Path, model_py: Path) -> None:
     module = importlib.util.module_from_spec(mod_spec)
     mod_spec.loader.exec_module(module)
     model = module.Model(spec, {"model.safetensors": model_dir / "model.safetensors"})
-    lines = ["id\tscore"]
+    lines = ["id\tscore\tlabel"]
     for batch in dna_window(spec, [model_dir / "example.fa"]):
-        for rid, y in zip(batch.ids, model.predict_on_batch(batch.inputs)[:, 0], strict=True):
-            lines.append(f"{rid}\t{float(y):.8g}")
+        out = model.predict(batch)
+        for rid, y, label in zip(batch.ids, out["score"], out["label"], strict=True):
+            lines.append(f"{rid}\t{float(y):.8g}\t{label}")
     (model_dir / "expected.tsv").write_text("\n".join(lines) + "\n")

@@ -64,9 +64,37 @@ class InputSpec(_Strict):
 
 
 class OutputSpec(_Strict):
-    name: str = Field(description="Output column name.")
+    name: str = Field(
+        pattern=r"^[A-Za-z_][\w.:-]*(\{\w+\}[\w.:-]*)?$",
+        description="Output column name. A '{placeholder}' declares a family of columns whose names a run decides, "
+        "e.g. 'pred_log2_protein:{sample}' for one column per sample of a user's table.")
+    dtype: Literal["float", "int", "bool", "str"] = Field("float", description="Type of each value.")
+    shape: list[Annotated[int, Field(ge=1)]] = Field(
+        default_factory=list,
+        description="Shape of each record's value: [] (default) a scalar, [206] a vector. Vectors go to Parquet and "
+        "HDF5 as arrays and to TSV/CSV as columns name.0, name.1, ...")
+    optional: bool = Field(False, description="Present only when an option asks for it (e.g. a decoded sequence).")
     unit: str = Field(description="Unit or scale of the value, e.g. 'log10(median RPKM + 0.1), z-scored'.")
     doc: str = Field(description="What the value means.")
+
+    @property
+    def numeric_scalar(self) -> bool:
+        """Whether it is one number per record: what predict_on_batch returns and attributions explain."""
+        return self.dtype in ("float", "int") and not self.shape and "{" not in self.name
+
+    @model_validator(mode="after")
+    def _families_are_optional_scalars(self) -> OutputSpec:
+        if "{" in self.name and (self.shape or not self.optional):
+            raise ValueError("a '{placeholder}' output is a family of optional scalar columns: set optional: true")
+        return self
+
+    def matches(self, column: str) -> bool:
+        """Whether ``column`` is this output, or a member of its '{placeholder}' family."""
+        if "{" not in self.name:
+            return column == self.name
+        head, _, rest = self.name.partition("{")
+        tail = rest.partition("}")[2]
+        return column.startswith(head) and column.endswith(tail) and len(column) > len(head) + len(tail)
 
 
 class DataloaderSpec(_Strict):
@@ -88,28 +116,32 @@ class WeightsFile(_Strict):
 
 class WeightsSpec(_Strict):
     repo_id: str = Field(pattern=r"^[\w.-]+/[\w.-]+$", description="Hugging Face repository, 'owner/name'.")
-    revision: str = Field(pattern=GIT_SHA, description="40-hex commit of that repository; never a branch name.")
+    revision: str | None = Field(
+        None, pattern=GIT_SHA,
+        description="40-hex commit of that repository, never a branch name; null until the model is published with "
+        "`zoo publish`, which writes it.")
     framework: Literal["tensorflow", "torch", "numpy"] = Field(description="Framework the weights are loaded into.")
     files: list[WeightsFile] = Field(min_length=1, description="Files to fetch, each with its sha256.")
 
 
 class ExplainSpec(_Strict):
-    methods: list[Literal["ism", "grad", "ig", "mdig"]] = Field(
-        default_factory=lambda: ["ism"], description="Attribution methods the model supports."
-    )
+    methods: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]] = Field(
+        default_factory=lambda: ["ism"],
+        description="Attribution methods the model supports: the core's ism, grad and ig, or any a plugin registers "
+        "through the register_explainers hook.")
     baseline: list[float] | None = Field(
         None, min_length=4, max_length=4,
         description="Per-letter baseline (A,C,G,T) for integrated gradients; default all zeros.",
     )
-    target: str | None = Field(None, description="Output explained; default the first output.")
+    target: str | None = Field(None, description="Output explained; default the first numeric output.")
 
 
 class TestSpec(_Strict):
     __test__ = False  # not a pytest class
     inputs: list[str] = Field(min_length=1, description="Example input files, relative to the model.yaml folder.")
-    options: dict[str, str] = Field(
-        default_factory=dict, description="Extra predict options, e.g. {genome: chr22.fa}; paths are relative."
-    )
+    options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Options of the run, e.g. {genome: chr22.fa}; path options are relative to the model.yaml folder.")
     expected: str = Field(description="TSV of expected outputs (id + output columns), relative path.")
     tolerance: float = Field(1e-5, ge=0, description="Maximum absolute difference allowed per value.")
 
@@ -137,7 +169,8 @@ class ModelSpec(_Strict):
     organism: str = Field(description="Organism the model was trained on, e.g. 'Homo sapiens'.")
     task: str = Field(description="Short task name, e.g. 'promoter -> mRNA level'.")
     inputs: list[InputSpec] = Field(min_length=1, description="What the model reads; FASTA/BED feed the first sequence input.")
-    outputs: list[OutputSpec] = Field(min_length=1, description="Output columns, in the order predict_on_batch returns them.")
+    outputs: list[OutputSpec] = Field(
+        min_length=1, description="Output columns. The numeric scalar ones, in this order, are what predict_on_batch returns.")
     dataloader: DataloaderSpec = Field(description="How input files become model-ready batches.")
     weights: WeightsSpec = Field(description="Where the weights are published and their digests.")
     explain: ExplainSpec = Field(default_factory=ExplainSpec, description="Supported attribution methods and baseline.")
@@ -154,10 +187,23 @@ class ModelSpec(_Strict):
         """Every one-hot sequence input (e.g. a transcript's 5'UTR, CDS and 3'UTR), in order."""
         return [i for i in self.inputs if i.kind != "numeric" and i.encoding == "one-hot-acgt"]
 
+    @property
+    def numeric_outputs(self) -> list[OutputSpec]:
+        """The outputs that are one number per record, in model.yaml order."""
+        return [o for o in self.outputs if o.numeric_scalar]
+
     @model_validator(mode="after")
     def _one_sequence_input(self) -> ModelSpec:
         if not any(i.kind != "numeric" for i in self.inputs):
             raise ValueError("at least one input must be a sequence (dna, rna or protein)")
+        names = [o.name for o in self.outputs]
+        if len(set(names)) != len(names):
+            raise ValueError("output names must be unique")
+        if not self.numeric_outputs:
+            raise ValueError("at least one output must be a numeric scalar (what attributions explain)")
+        target = self.explain.target
+        if target is not None and target not in [o.name for o in self.numeric_outputs]:
+            raise ValueError(f"explain.target {target!r} is not a numeric scalar output")
         return self
 
 

@@ -1,12 +1,8 @@
-"""`zoo test`: run a model's bundled example and compare with its expected outputs; helpers for plugin tests."""
+"""`zoo test`: run a model's bundled example and compare with its expected outputs."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -16,46 +12,62 @@ from zoo_core.errors import ModelSpecError
 
 
 class TestResult(NamedTuple):
-    """Outcome of :func:`run_model_test`: ``max_abs_diff`` per output column."""
+    """Outcome of :func:`run_model_test`: ``max_abs_diff`` per numeric column, ``mismatches`` per other column."""
 
     __test__ = False  # not a pytest class
     passed: bool
     n_records: int
     max_abs_diff: dict[str, float]
     tolerance: float
+    mismatches: dict[str, int] = {}  # noqa: RUF012 (a NamedTuple default, never mutated)
+
+
+def test_options(model: Model) -> dict[str, Any]:
+    """model.yaml ``test.options``, with path options (and ``genome``) relative to the model.yaml folder."""
+    root = model.entry.bundle_dir
+    paths = {"genome"} | {o["name"] for o in model.options if o["type"] == "path"}
+    return {k: root / v if k in paths and isinstance(v, str) else v for k, v in model.info.test.options.items()}
 
 
 def run_model_test(model: Model) -> TestResult:
-    """Predict the example inputs of model.yaml ``test`` and compare with ``test.expected``.
+    """Predict the example inputs of model.yaml ``test`` and compare with ``test.expected``: numbers within
+    ``test.tolerance``, strings and flags exactly, every column the expected table has.
 
     Raises
     ------
     ModelSpecError
-        If the expected table lacks ids or output columns.
+        If the expected table lacks ids or a required output, or names a column the model did not write.
     """
+    from zoo_core.output import flat_columns
+
     spec, root = model.info, model.entry.bundle_dir
     t = spec.test
-    options = {k: root / v for k, v in t.options.items()}
-    got = model.predict([root / p for p in t.inputs], **options)
+    got = flat_columns(model.predict([root / p for p in t.inputs], **test_options(model)))
     expected_path = root / t.expected
-    expected = pd.read_csv(expected_path, sep="\t", dtype={"id": str})
-    names = [o.name for o in spec.outputs]
-    missing = [c for c in ["id", *names] if c not in expected.columns]
+    expected = pd.read_csv(expected_path, sep="\t", dtype={"id": str}, keep_default_na=False, na_values=[""])
+    required = []
+    for o in spec.outputs:
+        if not o.optional:
+            required += [f"{o.name}.{j}" for j in range(o.shape[0])] if o.shape else [o.name]
+    missing = [c for c in ["id", *required] if c not in expected.columns]
     if missing:
         raise ModelSpecError(expected_path, "test.expected", f"missing columns {missing}")
+    unknown = [c for c in expected.columns if c not in got.columns]
+    if unknown:
+        raise ModelSpecError(expected_path, "test.expected", f"columns the model did not write: {unknown[:5]}")
     merged = expected.merge(got, on="id", how="outer", suffixes=("_expected", ""), indicator=True)
     if (merged["_merge"] != "both").any():
         odd = merged.loc[merged["_merge"] != "both", "id"].tolist()
         raise ModelSpecError(expected_path, "test.expected", f"ids differ from the predictions: {odd[:5]}")
-    diffs = {n: float(np.max(np.abs(merged[n] - merged[f"{n}_expected"]))) for n in names}
-    return TestResult(all(d <= t.tolerance for d in diffs.values()), len(merged), diffs, t.tolerance)
-
-
-def load_script(path: Path, name: str) -> ModuleType:
-    """Import a plugin's script (e.g. ``scripts/build_dataset.py``, not a package module) as module ``name``."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader, path
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    diffs: dict[str, float] = {}
+    mismatches: dict[str, int] = {}
+    for c in expected.columns.drop("id"):
+        a, b = merged[c], merged[f"{c}_expected"]
+        if pd.api.types.is_numeric_dtype(a) and not pd.api.types.is_bool_dtype(a):
+            diffs[c] = float(np.nanmax(np.abs(a.astype(float) - b.astype(float)))) if len(a) else 0.0
+            if (a.isna() != b.isna()).any():
+                diffs[c] = float("inf")
+        else:
+            mismatches[c] = int((a.fillna("").astype(str) != b.fillna("").astype(str)).sum())
+    passed = all(d <= t.tolerance for d in diffs.values()) and not any(mismatches.values())
+    return TestResult(passed, len(merged), diffs, t.tolerance, mismatches)

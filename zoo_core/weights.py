@@ -9,6 +9,9 @@ Resolution order for each file listed in model.yaml ``weights.files``:
 4. a download with ``huggingface_hub`` at the pinned revision (``HF_ENDPOINT`` honoured), unless
    ``HF_HUB_OFFLINE=1`` or ``local_files_only``.
 
+Steps 3 and 4 need ``weights.revision``, the hub commit that ``zoo publish`` writes into model.yaml; a
+model that was never published (revision null) only runs from an explicit folder or its bundled copy.
+
 Every file is sha256-checked wherever it came from; a mismatch raises and nothing corrupt is used.
 Only safetensors (and JSON configs) are ever listed, so nothing is unpickled.
 """
@@ -65,6 +68,17 @@ def _hub_cache() -> str:
     return os.path.join(home, "hub")
 
 
+def unpublished_error(spec: ModelSpec, filename: str | None = None) -> WeightsNotFoundError:
+    """The error for a model whose model.yaml pins no hub revision, saying how to provide its weights."""
+    what = f"{filename} is not bundled and the model" if filename else "the model"
+    return WeightsNotFoundError(
+        f"{spec.name}: {what} is not published on the Hugging Face hub (model.yaml pins no weights.revision), "
+        f"so there is nothing to download. Provide the weights with --weights-dir DIR or by setting "
+        f"{override_env_var(spec.name)}=DIR (a folder holding {', '.join(f.name for f in spec.weights.files)}), "
+        f"or publish the model with `zoo publish {spec.name} --repo-id OWNER/NAME`"
+    )
+
+
 def hub_download(spec: ModelSpec, filename: str, *, local_files_only: bool) -> Path:
     """Fetch one file from the hub cache (or the hub) at the pinned revision, sha256-checked.
 
@@ -73,10 +87,15 @@ def hub_download(spec: ModelSpec, filename: str, *, local_files_only: bool) -> P
     Raises
     ------
     WeightsNotFoundError
-        Not cached and offline, or the repository, revision or file does not exist.
+        The model is not published (no revision), not cached and offline, or the repository, revision or
+        file does not exist.
     WeightsIntegrityError
         The fetched file's digest differs from model.yaml.
     """
+    w = spec.weights
+    if w.revision is None:
+        # a branch name would let the bytes change under the same model.yaml, so nothing is fetched unpinned
+        raise unpublished_error(spec, filename)
     from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import (
         EntryNotFoundError,
@@ -86,7 +105,6 @@ def hub_download(spec: ModelSpec, filename: str, *, local_files_only: bool) -> P
         RevisionNotFoundError,
     )
 
-    w = spec.weights
     expected = next(f.sha256 for f in w.files if f.name == filename)
     try:
         path = Path(
@@ -161,30 +179,16 @@ def resolve_weights(
 
 
 def pull(spec: ModelSpec) -> dict[str, Path]:
-    """Fill the Hugging Face cache with every weights file of ``spec`` (for offline nodes)."""
+    """Fill the Hugging Face cache with every weights file of ``spec`` (for offline nodes).
+
+    Raises
+    ------
+    WeightsNotFoundError
+        The model is not published (no revision pinned), or a file cannot be fetched.
+    WeightsIntegrityError
+        A fetched file's digest differs from model.yaml.
+    """
+    if spec.weights.revision is None:
+        raise unpublished_error(spec)
     return {f.name: hub_download(spec, f.name, local_files_only=False) for f in spec.weights.files}
 
-
-def snapshot_revision(folder: str | Path, files: list[str], message: str) -> str:
-    """The commit id a hub repository holding exactly ``files`` of ``folder`` would have.
-
-    Hugging Face revisions are git commits; a fixed author and date make this one reproducible, so a
-    plugin's model.yaml can pin the revision before the upload. Needs ``git`` on PATH.
-    """
-    import subprocess
-    import tempfile
-
-    env = {"GIT_AUTHOR_NAME": "zoo", "GIT_AUTHOR_EMAIL": "zoo@localhost", "GIT_AUTHOR_DATE": "2026-11-22T00:00:00Z",
-           "GIT_COMMITTER_NAME": "zoo", "GIT_COMMITTER_EMAIL": "zoo@localhost",
-           "GIT_COMMITTER_DATE": "2026-11-22T00:00:00Z", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-    with tempfile.TemporaryDirectory() as tmp:
-        for name in files:
-            (Path(tmp) / name).write_bytes((Path(folder) / name).read_bytes())
-
-        def git(*args: str) -> str:
-            return subprocess.run(["git", *args], cwd=tmp, env=env, check=True, capture_output=True, text=True).stdout
-
-        git("init", "-q", "-b", "main")
-        git("add", ".")
-        git("commit", "-q", "-m", message)
-        return git("rev-parse", "HEAD").strip()

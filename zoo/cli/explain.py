@@ -1,42 +1,47 @@
-"""`zoo explain MODEL INPUT --method ism|grad|ig -o OUT.h5`."""
+"""`zoo explain MODEL INPUT --method METHOD -o OUT.h5 [the model's own options]`."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
+from zoo.cli.model_options import ModelCommand, split_options
 from zoo.cli.predict import existing, progress
 
 
-@click.command("explain")
+@click.command("explain", cls=ModelCommand)
 @click.argument("model_id")
 @click.argument("inputs", nargs=-1, required=True, type=existing)
 @click.option("-o", "--output", required=True, type=existing, help="HDF5 file of (L, 4) attributions.")
-@click.option("--method", default="ism", show_default=True, help="ism, grad, ig, or the model's own (mdig).")
-@click.option("--target", default=None, help="Output to explain (default: the first).")
+@click.option("--method", default=None, help="Attribution method; `zoo info MODEL` lists the model's "
+                                             "(default: its first).")
+@click.option("--target", default=None, help="Numeric output to explain (default: the model's).")
 @click.option("--png-dir", type=click.Path(file_okay=False, path_type=Path), help="Also save one PNG per sequence.")
 @click.option("--genome", type=existing, help="Genome FASTA for BED/GTF inputs.")
-@click.option("--features", type=existing, help="TSV of numeric inputs by id.")
-@click.option("--gff", type=existing, help="GFF3/GTF transcript annotation: cut transcripts from --genome.")
 @click.option("--batch-size", default=32, show_default=True, type=click.IntRange(1))
 @click.option("--device", default=None)
+@click.option("--weights-dir", type=click.Path(file_okay=False, path_type=Path), help="Use weights from this folder.")
 @click.option("-q", "--quiet", is_flag=True)
-def command(model_id: str, inputs: tuple[Path, ...], output: Path, method: str, target: str | None,
-            png_dir: Path | None, genome: Path | None, features: Path | None, gff: Path | None, batch_size: int,
-            device: str | None, quiet: bool) -> None:
+@click.pass_context
+def command(ctx: click.Context, model_id: str, inputs: tuple[Path, ...], output: Path, method: str | None,
+            target: str | None, png_dir: Path | None, genome: Path | None, batch_size: int, device: str | None,
+            weights_dir: Path | None, quiet: bool, **params: Any) -> None:
     """Per-position x base attributions for each input sequence (sign: + raises the output)."""
     from zoo_core.api import get_model
+    from zoo_core.explain import target_name
     from zoo_core.output import write_attributions
 
+    options = split_options(params, ctx.command.model_options)
     if output.suffix.lower() not in {".h5", ".hdf5"}:
         raise click.BadParameter("must end in .h5 or .hdf5", param_hint="--output")
     model = get_model(model_id)
+    method = method or model.info.explain.methods[0]
+    impl = model.load(device=device, weights_dir=weights_dir)
     attrs = model.explain(list(inputs), method=method, target=target, batch_size=batch_size, device=device,
-                          genome=genome, features=features, gff=gff)
-    target_name = target or model.info.explain.target or model.info.outputs[0].name
+                          genome=genome, **options)
     n = write_attributions(output, progress(attrs, quiet=quiet, count=lambda _: 1), model=model_id, method=method,
-                           target=target_name, png_dir=png_dir)
+                           target=target_name(impl, target), png_dir=png_dir)
     if not quiet:
         click.echo(f"{model_id}: {method} attributions for {n} sequences -> {output}", err=True)
-

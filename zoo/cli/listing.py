@@ -1,4 +1,4 @@
-"""`zoo list`: installed models, without importing any framework."""
+"""`zoo list`: installed models, from the catalog cache (no plugin or framework import)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,18 @@ import click
 
 @click.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def command(as_json: bool) -> None:
+@click.pass_context
+def command(ctx: click.Context, as_json: bool) -> None:
     """List installed models."""
-    from zoo_core.registry import registry
+    from zoo_core.catalog import load_catalog
 
-    reg = registry()
-    reg.ensure_loaded()
-    rows = [(e.spec.name, e.spec.task, e.spec.organism, e.plugin, e.spec.aliases) for _, e in sorted(reg.models.items())]
+    catalog = load_catalog(set(getattr(ctx.find_root().command, "commands", {})))
+    ambiguous = {q for owners in catalog.ambiguous.values() for q in owners}
+    rows = []
+    for m in catalog.models:
+        spec = m["spec"]
+        name = m["qualified"] if m["qualified"] in ambiguous else spec["name"]
+        rows.append((name, spec["task"], spec["organism"], m["plugin"], spec.get("aliases", [])))
     if as_json:
         keys = ("name", "task", "organism", "plugin", "aliases")
         click.echo(json.dumps([dict(zip(keys, r, strict=True)) for r in rows], indent=2))
@@ -26,5 +31,3 @@ def command(as_json: bool) -> None:
             click.echo(f"{name:<{width}}  {task}  [{organism}; {plugin}]{also}")
         if not rows:
             click.echo("No models installed. Install a plugin, e.g. `pip install zoo-xpresso`.")
-    for err in reg.errors:
-        click.echo(f"broken plugin: {err}", err=True)

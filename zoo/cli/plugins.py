@@ -1,4 +1,4 @@
-"""`zoo plugins`: loaded plugins and the ones that failed, as JSON."""
+"""`zoo plugins`: loaded plugins and the ones that failed, as JSON (from the catalog)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import click
 
 
 @click.command("plugins")
-def command() -> None:
+@click.pass_context
+def command(ctx: click.Context) -> None:
     """List plugins (JSON), including any that failed to load and why."""
-    from zoo_core.registry import registry
+    from zoo_core.catalog import load_catalog
 
-    reg = registry()
-    reg.ensure_loaded()
-    out = [{"name": n, "version": v, "models": sorted(m for m, e in reg.models.items() if e.plugin == n)}
-           for n, v in reg.plugins.items()]
-    out += [{"name": e.plugin, "error": f"{type(e.error).__name__}: {e.error}"} for e in reg.errors]
+    catalog = load_catalog(set(getattr(ctx.find_root().command, "commands", {})))
+    out = [{"name": n, "version": v,
+            "models": sorted(m["spec"]["name"] for m in catalog.models if m["plugin"] == n),
+            "commands": sorted(c for c, d in catalog.commands.items() if d["plugin"] == n)}
+           for n, v in catalog.data["plugins"].items()]
+    out += [{"name": e["plugin"], "error": e["error"]} for e in catalog.errors]
     click.echo(json.dumps(out, indent=2))

@@ -15,7 +15,8 @@ def command(model_ids: tuple[str, ...]) -> None:
     failed = []
     for model_id in model_ids:
         r = run_model_test(get_model(model_id))
-        diffs = ", ".join(f"{k} max|Δ|={v:.2e}" for k, v in r.max_abs_diff.items())
+        diffs = ", ".join([*(f"{k} max|Δ|={v:.2e}" for k, v in r.max_abs_diff.items()),
+                           *(f"{k} {v} mismatched" for k, v in r.mismatches.items())])
         click.echo(f"{model_id}: {'PASS' if r.passed else 'FAIL'} ({r.n_records} records; {diffs}; "
                    f"tolerance {r.tolerance:g})")
         if not r.passed:

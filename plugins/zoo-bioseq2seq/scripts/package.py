@@ -7,25 +7,28 @@
 Writes ``models/<name>/``: ``model.safetensors`` (the run's best validation checkpoint), ``config.json`` (the
 network config plus a ``provenance`` block: data digest, training arguments, best update, wall time,
 hardware), ``README.md`` (the model card, from the run's log and ``--metrics``, the JSON of
-``evaluate.py --model``; each ``--card-section`` markdown file is appended verbatim) and ``model.yaml`` with
-both files' sha256 and the hub snapshot revision. The model is registered as soon as model.yaml exists, so
-``--metrics`` can come from a first pass that packages without it. Then it writes the bundled example's
-expected outputs (``examples/expected_<name>.tsv``), which ``zoo test`` compares against.
+``evaluate.py --model``; each ``--card-section`` markdown file is appended verbatim) and ``model.yaml``, built
+as a validated spec, with both files' sha256. ``weights.revision`` stays null (or, when an earlier model.yaml
+pinned one and the weights did not change, as it was) until ``zoo publish NAME --repo-id OWNER/NAME``
+uploads the model. The model is registered as soon as model.yaml exists, so ``--metrics`` can come from a
+first pass that packages without it. Then it writes the bundled example's expected outputs
+(``examples/expected_<name>.tsv``), which ``zoo test`` compares against.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import platform
 from pathlib import Path
+from typing import Any
 
 import torch
 from safetensors.torch import load_file, save_file
 
 from zoo_bioseq2seq.network import Bioseq2SeqConfig
-from zoo_core.weights import snapshot_revision
+from zoo_core.spec import ModelSpec, WeightsSpec, load_spec
+from zoo_dev.specs import pin_weights, write_spec
 
 PKG = Path(__file__).resolve().parents[1] / "src" / "zoo_bioseq2seq"
 SPLITS = PKG.parents[1] / "splits"
@@ -39,10 +42,6 @@ CITATION = ("Valencia JD, Hendrix DA. Improving deep models of protein-coding po
 DOI = "10.1101/2023.04.03.535488"
 DATA = ("zoo-bioseq2seq split (scripts/build_dataset.py): human RefSeq and Arabidopsis chr1 mRNAs with annotated "
         "CDS, human/mouse/Arabidopsis lncRNAs, mouse cDNAs with longest-ORF targets; 200-1200 nt")
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -76,12 +75,11 @@ def main(argv: list[str] | None = None) -> None:
     card = model_card(args.name, args.alias, config, provenance, metrics)
     card += "".join("\n" + p.read_text().strip() + "\n" for p in args.card_section)
     (folder / "README.md").write_text(card)
-    revision = snapshot_revision(folder, ["README.md", "config.json", "model.safetensors"],
-                                 f"{args.name}: trained by zoo (build_dataset.py, train.py)")
-    (folder / "model.yaml").write_text(model_yaml(args.name, args.alias, config, provenance, metrics, {
-        "revision": revision, "model.safetensors": sha256(folder / "model.safetensors"),
-        "config.json": sha256(folder / "config.json")}))
-    print(f"{args.name}: {log['parameters']:,} parameters, update {log['best_update']}, revision {revision}")
+    previous = load_spec(folder / "model.yaml").weights if (folder / "model.yaml").is_file() else None
+    spec = pin_weights(model_spec(args.name, args.alias, config, provenance, metrics, previous), folder)
+    write_spec(spec, folder / "model.yaml")
+    published = f"published at {spec.weights.revision}" if spec.weights.revision else "unpublished (zoo publish)"
+    print(f"{args.name}: {log['parameters']:,} parameters, update {log['best_update']}, {published}")
     write_expected(args.name)
 
 
@@ -91,8 +89,10 @@ def differences(config: Bioseq2SeqConfig) -> list[str]:
     return [f"{k} {v} (paper {paper[k]})" for k, v in config.to_dict().items() if paper.get(k) != v]
 
 
-def model_yaml(name: str, aliases: list[str], config: Bioseq2SeqConfig, prov: dict, metrics: dict | None,
-               pins: dict[str, str]) -> str:
+def model_spec(name: str, aliases: list[str], config: Bioseq2SeqConfig, prov: dict[str, Any], metrics: dict[str, Any] | None,
+               previous: WeightsSpec | None = None) -> ModelSpec:
+    """The model's validated spec. ``previous``: the weights of the model.yaml being replaced, whose repository and
+    revision are kept (the caller's :func:`~zoo_dev.specs.pin_weights` drops the revision if the digests change)."""
     edc = config.class_only
     kind = "EDC (class token only)" if edc else "bioseq2seq (class token + protein)"
     what = ("reads an RNA and writes <PC> or <NC>" if edc else
@@ -100,41 +100,46 @@ def model_yaml(name: str, aliases: list[str], config: Bioseq2SeqConfig, prov: di
     description = (f"{kind} with an LFNet encoder (Valencia & Hendrix 2023): it {what}. Trained here on CPU on "
                    f"{prov['train_transcripts']:,} real human, mouse and Arabidopsis transcripts; NOT the paper's "
                    f"configuration: {'; '.join(differences(config))}.")
-    lines = [
-        "spec_version: 1", f"name: {name}",
-        *([f"aliases: [{', '.join(aliases)}]"] if aliases else []),
-        "version: 0.1.0", "description: >-", *wrap(description, "  "),
-        "authors:", "  - name: Joseph D. Valencia", "  - name: David A. Hendrix",
-        "citation:", "  text: >-", *wrap(CITATION, "    "), f"  doi: {DOI}",
-        "license: MIT",
-        "organism: Homo sapiens, Mus musculus, Arabidopsis thaliana",
-        "task: RNA -> coding class" + ("" if edc else " and protein"),
-        "inputs:",
-        "  - name: transcript", "    kind: rna", "    encoding: one-hot-acgt",
-        "    doc: >-", *wrap("A transcript, RNA or cDNA (FASTA; U reads as T; N and IUPAC letters are kept as the "
-                             "network's N and R tokens). Trained on 200-1200 nt; runs on any length up to 30 kb, "
-                             "with a warning above 10 kb.", "      "),
-        "  - name: tokens", "    kind: numeric", "    encoding: float32", "    optional: true",
-        "    doc: Source-vocabulary id of every position (tells N, R and other letters apart); the dataloader fills it in.",
-        "outputs:",
-        "  - name: coding_prob", "    unit: probability",
-        "    doc: P(<PC>) at the first decoding step, softmax over the 28 target tokens (the authors' coding_prob).",
-        "  - name: logit_diff", "    unit: logit",
-        "    doc: S = logit(<PC>) - logit(<NC>) at the first decoding step; what ism, grad, ig and mdig explain.",
-        "dataloader:", "  name: transcripts",
-        "weights:", f"  repo_id: zoo-models/{name}", f'  revision: "{pins["revision"]}"', "  framework: torch", "  files:",
-        "    - name: model.safetensors", f'      sha256: "{pins["model.safetensors"]}"',
-        "    - name: config.json", f'      sha256: "{pins["config.json"]}"',
-        "explain:", "  methods: [mdig, ism, grad, ig]", "  target: logit_diff",
-        "test:", "  inputs: [../../examples/transcripts.fa]", f"  expected: ../../examples/expected_{name}.tsv",
-        "  tolerance: 1.0e-4",
-    ]
-    if metrics:
-        lines += ["metrics:", *metrics_yaml(metrics, edc)]
-    return "\n".join(lines) + "\n"
+    files = previous.files if previous else []
+    # pin_weights (the caller) replaces a new file's placeholder digest by the one read from the folder
+    pins = {f.name: f.sha256 for f in files}
+    data: dict[str, Any] = {
+        "spec_version": 1, "name": name, "aliases": aliases, "version": "0.1.0", "description": description,
+        "authors": [{"name": "Joseph D. Valencia"}, {"name": "David A. Hendrix"}],
+        "citation": {"text": CITATION, "doi": DOI},
+        "license": "MIT",
+        "organism": "Homo sapiens, Mus musculus, Arabidopsis thaliana",
+        "task": "RNA -> coding class" + ("" if edc else " and protein"),
+        "inputs": [
+            {"name": "transcript", "kind": "rna", "encoding": "one-hot-acgt",
+             "doc": "A transcript, RNA or cDNA (FASTA; U reads as T; N and IUPAC letters are kept as the network's N "
+                    "and R tokens). Trained on 200-1200 nt; runs on any length up to 30 kb, with a warning above 10 kb."},
+            {"name": "tokens", "kind": "numeric", "encoding": "float32", "optional": True,
+             "doc": "Source-vocabulary id of every position (tells N, R and other letters apart); the dataloader "
+                    "fills it in."},
+        ],
+        "outputs": [
+            {"name": "coding_prob", "unit": "probability",
+             "doc": "P(<PC>) at the first decoding step, softmax over the 28 target tokens (the authors' coding_prob)."},
+            {"name": "logit_diff", "unit": "logit",
+             "doc": "S = logit(<PC>) - logit(<NC>) at the first decoding step; what ism, grad, ig and mdig explain."},
+        ],
+        "dataloader": {"name": "transcripts"},
+        "weights": {
+            "repo_id": previous.repo_id if previous else f"zoo-models/{name}",
+            "revision": previous.revision if previous else None,
+            "framework": "torch",
+            "files": [{"name": n, "sha256": pins.get(n, "0" * 64)} for n in ("model.safetensors", "config.json")],
+        },
+        "explain": {"methods": ["mdig", "ism", "grad", "ig"], "target": "logit_diff"},
+        "test": {"inputs": ["../../examples/transcripts.fa"], "expected": f"../../examples/expected_{name}.tsv",
+                 "tolerance": 1.0e-4},
+        "metrics": metrics_list(metrics, edc) if metrics else [],
+    }
+    return ModelSpec.model_validate(data)
 
 
-def metrics_yaml(m: dict, edc: bool) -> list[str]:
+def metrics_list(m: dict[str, Any], edc: bool) -> list[dict[str, Any]]:
     """The measured test figures next to the paper's, each saying what it is."""
     split = (f"zoo-bioseq2seq test split, {m['n']} transcripts (human, mouse, Arabidopsis), cd-hit-est-2d 80% "
              "against training")
@@ -151,24 +156,9 @@ def metrics_yaml(m: dict, edc: bool) -> list[str]:
     if not edc:
         rows.append(("translation exact match (paper, top beam, true-positive mRNAs)", paper["exact"], "paper",
                      "the authors' human RefSeq/GENCODE set", "2,576 true-positive test mRNAs", paper_note))
-    out = []
-    for name, value, source, data, sp, note in rows:
-        out += [f"  - name: {json.dumps(name)}", f"    value: {value:.3f}", f"    source: {source}",
-                f"    data: {json.dumps(data)}", f"    split: {json.dumps(sp)}"]
-        if note:
-            out.append(f"    note: {json.dumps(note)}")
-    return out
-
-
-def wrap(text: str, indent: str, width: int = 110) -> list[str]:
-    lines, line = [], ""
-    for word in text.split():
-        if line and len(indent) + len(line) + 1 + len(word) > width:
-            lines.append(indent + line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return [*lines, indent + line]
+    # three decimals, as the figures are reported
+    return [{"name": name, "value": round(value, 3), "source": source, "data": data, "split": sp,
+             **({"note": note} if note else {})} for name, value, source, data, sp, note in rows]
 
 
 def model_card(name: str, aliases: list[str], config: Bioseq2SeqConfig, prov: dict, metrics: dict | None) -> str:

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 import pytest
 import torch
 
+from zoo_dev.fixtures import isolated_home, use_plugins, zoo_cli  # noqa: F401
+
 
 @pytest.fixture(autouse=True)
 def _one_thread() -> Iterator[None]:

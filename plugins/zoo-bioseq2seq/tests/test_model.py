@@ -17,6 +17,7 @@ from safetensors.torch import save_file
 import zoo_bioseq2seq
 from zoo_bioseq2seq.dataloader import MAX_LENGTH, WARN_LENGTH, transcripts
 from zoo_bioseq2seq.decoding import classify, encode_batch
+from zoo_bioseq2seq.mdig import explainer as mdig_explainer
 from zoo_bioseq2seq.mdig import mdig
 from zoo_bioseq2seq.model import Bioseq2SeqModel, read_config
 from zoo_bioseq2seq.network import Bioseq2Seq, Bioseq2SeqConfig, pad_sequences, sequence_loss
@@ -24,7 +25,7 @@ from zoo_bioseq2seq.vocab import encode_target
 from zoo_core import hookimpl
 from zoo_core.api import Model, get_model
 from zoo_core.errors import InputError, ModelSpecError
-from zoo_core.explain import explain, ism
+from zoo_core.explain import ism
 from zoo_core.registry import Registry
 from zoo_core.spec import load_spec
 
@@ -54,14 +55,12 @@ inputs:
     kind: rna
     encoding: one-hot-acgt
     doc: A transcript (FASTA, RNA or cDNA).
-  - name: tokens
-    kind: numeric
-    encoding: float32
-    optional: true
-    doc: Source-vocabulary id of every position (tells N, R and other letters apart); the dataloader fills it in.
 outputs:
   - {{name: coding_prob, unit: probability, doc: "P(<PC>) at the first decoding step, softmax over 28 tokens."}}
   - {{name: logit_diff, unit: logit, doc: "S = l_<PC> - l_<NC> at the first decoding step."}}
+  - {{name: class, dtype: str, unit: label, doc: "PC or NC."}}
+  - {{name: protein, dtype: str, optional: true, unit: amino acids, doc: "The top beam's peptide."}}
+  - {{name: beams, dtype: str, optional: true, unit: "label:protein:score", doc: "The 4 best hypotheses."}}
 dataloader: {{name: transcripts}}
 weights:
   repo_id: zoo-models/tiny-bioseq2seq
@@ -114,7 +113,7 @@ class _TinyModels:
 
     @hookimpl
     def register_models(self, register: Callable[..., None]) -> None:
-        register(self.spec_path, "zoo_bioseq2seq.model:Bioseq2SeqModel")
+        register(self.spec_path, "zoo_bioseq2seq.model:Bioseq2SeqModel", options=zoo_bioseq2seq.Bioseq2SeqOptions)
 
 
 @pytest.fixture
@@ -133,6 +132,12 @@ def _fasta(path: Path, records: dict[str, str]) -> Path:
     return path
 
 
+def _numeric(model: Bioseq2SeqModel, inputs: dict[str, np.ndarray]) -> np.ndarray:
+    """coding_prob and logit_diff, ``(N, 2)``."""
+    y = model.numeric(inputs)
+    return np.stack([y["coding_prob"], y["logit_diff"]], axis=1)
+
+
 def _network_logit_diff(model: Bioseq2SeqModel, seq: str) -> float:
     with torch.no_grad():
         return float(classify(model.network, *encode_batch([seq])).logit_diff[0])
@@ -144,15 +149,15 @@ def _network_logit_diff(model: Bioseq2SeqModel, seq: str) -> float:
 def test_predictions_do_not_depend_on_batch_composition_or_padding(model: Bioseq2SeqModel) -> None:
     seqs = [_rna(n, seed) for seed, n in enumerate((700, 40, 260, 1300, 90))] + [MRNA, LNCRNA]
     batch = next(transcripts(model.spec, seqs, batch_size=len(seqs), max_tokens=10**6))
-    together = model.predict_on_batch(batch.inputs)
+    together = _numeric(model, batch.inputs)
     assert together.shape == (len(seqs), 2)
     for k, seq in enumerate(seqs):
-        alone = model.predict_on_batch(next(transcripts(model.spec, [seq])).inputs)
+        alone = _numeric(model, next(transcripts(model.spec, [seq])).inputs)
         np.testing.assert_allclose(together[k], alone[0], atol=1e-5, rtol=1e-5)
         # and as the network reads token ids (no one-hot, no grouping)
         assert together[k, 1] == pytest.approx(_network_logit_diff(model, seq), abs=1e-4)
-    # a raw one-hot array (no tokens input, as Model.predict(np.ndarray) passes it) reads the same
-    raw = model.predict_on_batch({"transcript": batch.inputs["transcript"], "tokens": np.zeros((len(seqs), 0), np.float32)})
+    # a raw one-hot array (no tokens, as Model.predict_array passes it) reads the same
+    raw = _numeric(model, {"transcript": batch.inputs["transcript"]})
     np.testing.assert_allclose(raw, together, atol=1e-5, rtol=1e-5)
 
 
@@ -235,9 +240,13 @@ def test_a_bad_letter_is_an_error_naming_file_and_record(model: Bioseq2SeqModel,
         list(transcripts(model.spec, [fasta]))
 
 
-def test_options_the_dataloader_does_not_take_are_refused(registered: Model, tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="does not take --genome"):
+def test_a_genome_is_refused_and_unknown_options_are_named(registered: Model, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="it takes no --genome"):
         registered.predict(_fasta(tmp_path / "x.fa", {"a": MRNA}), genome=tmp_path / "g.fa")
+    with pytest.raises(InputError, match="has no option --full-decod; its options: --max-tokens, --full-decode"):
+        registered.predict(_fasta(tmp_path / "x.fa", {"a": MRNA}), full_decod=True)
+    with pytest.raises(InputError, match="option --max-tokens: Input should be a valid integer"):
+        registered.predict(_fasta(tmp_path / "x.fa", {"a": MRNA}), max_tokens="many")
 
 
 def test_config_json_keys_are_checked() -> None:
@@ -260,7 +269,7 @@ def mrna_batch(model: Bioseq2SeqModel) -> tuple[dict[str, np.ndarray], int]:
 @pytest.fixture(scope="module")
 def ism_mrna(model: Bioseq2SeqModel, mrna_batch: tuple[dict[str, np.ndarray], int]) -> np.ndarray:
     inputs, n = mrna_batch
-    return ism(model, inputs, "transcript", target=1, lengths=[n])[0]
+    return ism(model, inputs, "transcript", target="logit_diff", lengths=[n])[0]
 
 
 def test_ism_is_exact_and_zero_at_the_wild_type(model: Bioseq2SeqModel, mrna_batch: tuple[dict[str, np.ndarray], int],
@@ -277,7 +286,7 @@ def test_mdig_is_zero_at_the_wild_type_and_agrees_with_ism(model: Bioseq2SeqMode
                                                            mrna_batch: tuple[dict[str, np.ndarray], int],
                                                            ism_mrna: np.ndarray) -> None:
     inputs, n = mrna_batch
-    attr = model.attribute("mdig", inputs, "transcript", target=1)[0]
+    attr = mdig_explainer(model, inputs, "transcript", target="logit_diff")[0]
     np.testing.assert_array_equal(attr, mdig(model, inputs, beta=0.5, steps=32)[0])
     wild = inputs["transcript"][0] == 1
     assert (attr[wild] == 0).all() and not np.signbit(attr[wild]).any() and (attr[n:] == 0).all()
@@ -310,7 +319,7 @@ def test_core_grad_and_ig_run_on_the_one_hot_and_stop_at_each_length(registered:
     fasta = _fasta(tmp_path / "x.fa", {"mrna": MRNA, "lncrna": LNCRNA})
     impl = registered.load()
     for method in ("grad", "ig"):
-        got = list(explain(impl, registered.batches(fasta), method=method))
+        got = list(registered.explain(fasta, method=method))
         assert [(a.id, a.attr.shape) for a in got] == [("mrna", (len(MRNA), 4)), ("lncrna", (len(LNCRNA), 4))]
         assert all(np.isfinite(a.attr).all() and np.abs(a.attr).sum() > 0 for a in got)
     # IG's completeness: the attributions sum to about S(x) − S(baseline). The path scales the A/C/G/T embeddings
@@ -333,12 +342,12 @@ def test_zoo_predict_and_explain_from_the_command_line(registered: Model, zoo_cl
     code, _, err = zoo_cli("explain", "tiny-bioseq2seq", fasta, "--method", "ism", "-o", tmp_path / "a.h5", "-q")
     assert code == 0, err
     with h5py.File(tmp_path / "a.h5") as h5:
-        assert h5["attr/0"].shape == (len(MRNA), 4) and h5.attrs["target"] == "logit_diff"
+        assert h5["attr/transcript/0"].shape == (len(MRNA), 4) and h5.attrs["target"] == "logit_diff"
 
     code, _, err = zoo_cli("explain", "tiny-bioseq2seq", fasta, "--method", "mdig", "-o", tmp_path / "m.h5", "-q")
     assert code == 0, err
     with h5py.File(tmp_path / "m.h5") as h5:
-        attr, onehot = h5["attr/0"][:], h5["onehot/0"][:]
+        attr, onehot = h5["attr/transcript/0"][:], h5["onehot/transcript/0"][:]
         assert attr.shape == (len(MRNA), 4) and h5.attrs["method"] == "mdig"
         assert np.all(attr[onehot == 1] == 0) and np.abs(attr).max() > 0
     code, _, err = zoo_cli("predict", "tiny-bioseq2seq", fasta, "--full-decode", "-o", tmp_path / "full.tsv", "-q")

@@ -67,8 +67,8 @@ def test_mdig_agrees_with_ism_on_real_transcripts(tmp_path: Path) -> None:
     impl = model.load()
     for batch in model.batches(_subset(tmp_path, "AT1G65484.2", "AT1G09847.1"), batch_size=1):
         n = batch.lengths["transcript"][0]
-        delta = ism(impl, batch.inputs, "transcript", target=1, batch_size=64, lengths=[n])[0, :n]
-        estimate = impl.attribute("mdig", batch.inputs, "transcript", target=1)[0, :n]
+        delta = ism(impl, batch.inputs, "transcript", target="logit_diff", batch_size=64, lengths=[n])[0, :n]
+        estimate = model.explainer("mdig")(impl, batch.inputs, "transcript", target="logit_diff")[0, :n]
         mutations = batch.inputs["transcript"][0, :n] == 0
         assert (estimate[~mutations] == 0).all()
         a, b = estimate[mutations], delta[mutations]
@@ -82,7 +82,7 @@ def test_explain_mdig_writes_attributions_and_a_plot(zoo_cli: Cli, tmp_path: Pat
                            "--png-dir", tmp_path / "png", "-q")
     assert code == 0, err
     with h5py.File(tmp_path / "a.h5") as h5:
-        attr = h5["attr"]["0"][()]
+        attr = h5["attr/transcript/0"][()]
     assert attr.shape == (335, 4) and np.isfinite(attr).all()
     pngs = list((tmp_path / "png").glob("*.png"))
     assert len(pngs) == 1 and pngs[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

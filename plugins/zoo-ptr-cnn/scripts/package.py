@@ -4,28 +4,24 @@
         --metrics build/ptr/athaliana-eval.json
 
 Writes ``models/ptr-cnn-<organism>/{model.safetensors, config.json}`` (members as ``member<k>.<param>``),
-the example's expected outputs (``examples/expected_<organism>.tsv``), and pins both files' sha256 and
-the hub snapshot revision (README.md + config.json + model.safetensors) in model.yaml. Write the
-model card (README.md) first: the revision covers it.
+the example's expected outputs (``examples/expected_<organism>.tsv``), and updates model.yaml through the
+spec: both files' sha256 and, with ``--metrics``, the metrics. New weights leave ``weights.revision``
+null until ``zoo publish ptr-cnn-<organism> --repo-id OWNER/NAME`` uploads them and pins the commit.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import re
 from pathlib import Path
+from typing import Any
 
 from safetensors.torch import load_file, save_file
 
-from zoo_core.weights import snapshot_revision
+from zoo_core.spec import Metric, load_spec
+from zoo_dev.specs import pin_weights, write_spec
 
 PKG = Path(__file__).resolve().parents[1] / "src" / "zoo_ptr_cnn"
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -58,25 +54,19 @@ def main(argv: list[str] | None = None) -> None:
         config["metrics"] = json.loads(args.metrics.read_text())
     (folder / "config.json").write_text(json.dumps(config, indent=1, sort_keys=True) + "\n")
 
-    yaml_path = folder / "model.yaml"
-    text = yaml_path.read_text()
+    spec = pin_weights(load_spec(folder / "model.yaml"), folder)
     if args.metrics:
-        text = text.split("\nmetrics:\n")[0].rstrip("\n") + "\n" + metrics_yaml(config["metrics"], args.organism)
-    text = re.sub(r'(- name: model.safetensors\n\s+sha256: )"[0-9a-f]{64}"',
-                  rf'\1"{sha256(folder / "model.safetensors")}"', text)
-    text = re.sub(r'(- name: config.json\n\s+sha256: )"[0-9a-f]{64}"', rf'\1"{sha256(folder / "config.json")}"', text)
-    revision = snapshot_revision(folder, ["README.md", "config.json", "model.safetensors"],
-                                 f"{model_id}: trained by zoo (build_dataset.py, train.py)")
-    text = re.sub(r'revision: "[0-9a-f]{40}"', f'revision: "{revision}"', text)
-    yaml_path.write_text(text)
-    print(f"{model_id}: {len(members)} members, revision {revision}")
+        spec = spec.model_copy(update={"metrics": metrics(config["metrics"], args.organism)})
+    write_spec(spec, folder / "model.yaml")
+    published = f"published at {spec.weights.revision}" if spec.weights.revision else "unpublished (zoo publish)"
+    print(f"{model_id}: {len(members)} members, {published}")
     write_expected(model_id, args.organism)
 
 
 PAPER_R2 = {"athaliana": (0.32, 336, 30), "hsapiens": (0.30, 205, 29)}
 
 
-def metrics_yaml(m: dict, organism: str) -> str:
+def metrics(m: dict[str, Any], organism: str) -> list[Metric]:
     """model.yaml ``metrics``: the measured test figures next to the paper's, each saying what it is."""
     r2, genes, tissues = PAPER_R2[organism]
     data = "PaxDb whole-organism protein (log2 ppm) vs " + (
@@ -93,12 +83,12 @@ def metrics_yaml(m: dict, organism: str) -> str:
     atlas = f"{'Mergner 2020' if organism == 'athaliana' else 'Wang 2019'} atlas, {tissues} tissues, iBAQ"
     rows.append(("r2 (per gene across tissues, integrated model)", r2, "paper",
                  "Not the same measurement; a per-gene across-tissue r2 needs a tissue atlas, not available here."))
-    lines = ["metrics:"]
+    out = []
     for name, value, source, note in rows:
         d, sp = (data, split) if source == "measured" else (atlas, f"{genes} hold-out genes with exactly 20 points")
-        lines += [f"  - name: {json.dumps(name)}", f"    value: {value:.3f}", f"    source: {source}",
-                  f"    data: {json.dumps(d)}", f"    split: {json.dumps(sp)}", f"    note: {json.dumps(note)}"]
-    return "\n".join(lines) + "\n"
+        # three decimals, as the figures are reported
+        out.append(Metric(name=name, value=round(value, 3), source=source, data=d, split=sp, note=note))
+    return out
 
 
 def write_expected(model_id: str, organism: str) -> None:

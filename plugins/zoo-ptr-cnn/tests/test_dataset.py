@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from zoo_core.testing import load_script
+from zoo_dev.scripts import load_script
 
 PLUGIN = Path(__file__).resolve().parents[1]
 SHARED = PLUGIN.parents[1].parent / "shared"

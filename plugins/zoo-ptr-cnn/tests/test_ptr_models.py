@@ -37,8 +37,8 @@ def test_readme_command_writes_the_table(zoo_cli: Cli, tmp_path: Path) -> None:
     code, _, err = zoo_cli("predict", "ptr-cnn-athaliana", EX / "genes_athaliana.fa", "-o", out, "-q")
     assert code == 0, err
     got = pd.read_csv(out, sep="\t", keep_default_na=False)
-    assert list(got.columns) == ["id", "len_5utr", "len_cds", "len_3utr", "slope_a", "intercept_b", "slope_a_sd",
-                                 "intercept_b_sd", "flags"]
+    assert list(got.columns) == ["id", "len_5utr", "len_cds", "len_3utr", "flags", "slope_a", "intercept_b",
+                                 "slope_a_sd", "intercept_b_sd"]
     first = next(read_fasta(EX / "genes_athaliana.fa", keep_case=True))
     r = split_record(first, source="x")
     assert got.loc[0, ["id", "len_5utr", "len_cds", "len_3utr"]].tolist() == [r.id, len(r.utr5), len(r.cds), len(r.utr3)]
@@ -171,7 +171,16 @@ def test_ptr_weights_writes_the_global_view(zoo_cli: Cli, tmp_path: Path) -> Non
 def test_options_a_model_does_not_take_are_refused(zoo_cli: Cli, tmp_path: Path) -> None:
     code, _, err = zoo_cli("predict", "ptr-cnn-athaliana", EX / "genes_athaliana.fa", "--features", EX / "tpm_athaliana.tsv",
                            "-o", tmp_path / "o.tsv")
-    assert code == 1 and "model ptr-cnn-athaliana does not take --features" in err
+    assert code == 2 and "model ptr-cnn-athaliana has no option --features; its own options: --gff, --tpm" in err
+    assert not (tmp_path / "o.tsv").exists()
+
+
+def test_help_lists_the_models_own_options(zoo_cli: Cli) -> None:
+    code, out, _ = zoo_cli("predict", "ptr-cnn-athaliana", "--help")
+    assert code == 0
+    assert "--tpm PATH" in out and "--gff PATH" in out and "per sample" in out
+    code, out, _ = zoo_cli("explain", "ptr-cnn-athaliana", "--help")
+    assert code == 0 and "--tpm PATH" in out
 
 
 def test_png_per_region_and_an_empty_region_is_kept_empty(zoo_cli: Cli, tmp_path: Path) -> None:

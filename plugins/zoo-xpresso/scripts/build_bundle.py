@@ -7,7 +7,8 @@
 2. Cuts the real example inputs from the kipoiseq hg38 chr22 piece: the four Kipoi Xpresso windows
    that lie inside it, as a FASTA of stranded windows, a BED of windows and a BED of TSSs, and the
    published Kipoi predictions for them as the expected outputs.
-3. Prints each weights file's sha256 and the hub snapshot revision to paste into model.yaml.
+3. Checks each weights file's sha256 against model.yaml and, if one changed, updates model.yaml through
+   the spec (its ``weights.revision`` then null until ``zoo publish`` uploads the new weights).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import h5py
 import numpy as np
 from safetensors.numpy import save_file
 
-from zoo_core.weights import snapshot_revision
+from zoo_core.spec import load_spec
+from zoo_dev.specs import pin_weights, write_spec
 
 HERE = Path(__file__).resolve().parents[1] / "src" / "zoo_xpresso"
 SHARED = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[3] / "../shared/data").resolve()
@@ -89,17 +91,21 @@ def examples() -> None:
             exp.write(f"{name}\t{pred}\n")
 
 
-def hub_revision(model_id: str) -> str:
-    """Commit id of the hub snapshot (README.md, config.json, model.safetensors)."""
-    return snapshot_revision(HERE / "models" / model_id, ["README.md", "config.json", "model.safetensors"],
-                             f"{model_id}: weights converted from the published Xpresso h5")
+def pin(model_id: str) -> None:
+    """Keep model.yaml's weights digests in step with the converted files, rewriting it only when one changed."""
+    folder = HERE / "models" / model_id
+    spec = load_spec(folder / "model.yaml")
+    pinned = pin_weights(spec, folder)
+    digests = ", ".join(f"{f.name} sha256={f.sha256}" for f in pinned.weights.files)
+    if pinned == spec:
+        print(f"{model_id}: {digests}, as model.yaml pins")
+    else:
+        write_spec(pinned, folder / "model.yaml")
+        print(f"{model_id}: {digests}: model.yaml updated, unpublished until `zoo publish {model_id} --repo-id ...`")
 
 
 if __name__ == "__main__":
     examples()
     for model_id in H5:
         convert(model_id)
-        digest = hashlib.sha256((HERE / "models" / model_id / "model.safetensors").read_bytes()).hexdigest()
-        readme = HERE / "models" / model_id / "README.md"
-        rev = hub_revision(model_id) if readme.exists() else "(write README.md first)"
-        print(f"{model_id}: model.safetensors sha256={digest} revision={rev}")
+        pin(model_id)

@@ -128,12 +128,19 @@ def test_explain_grad_and_ig(zoo_cli, tmp_path: Path) -> None:
     base = np.broadcast_to(np.array(m.info.explain.baseline, np.float32), (1, 10500, 4)).copy()
     f_base = float(m.load().predict_on_batch({"promoter": base, "halflife": np.zeros((1, 6), np.float32)})[0, 0])
     with h5py.File(out) as h5:
-        assert h5["attr/0"].shape == (10500, 4)
-        totals = np.array([h5[f"attr/{k}"][:].sum() for k in range(4)])
+        assert h5["attr/promoter/0"].shape == (10500, 4)
+        totals = np.array([h5[f"attr/promoter/{k}"][:].sum() for k in range(4)])
         preds = h5["prediction"][:]
     np.testing.assert_allclose(totals, preds - f_base, atol=0.05 * np.abs(preds - f_base).max())
     grad = tmp_path / "grad.h5"
     assert zoo_cli("explain", "xpresso-human-median", EX / "promoters.fa", "--method", "grad", "-o", grad, "-q")[0] == 0
     with h5py.File(grad) as h5:
-        a, x = h5["attr/1"][:], h5["onehot/1"][:]
+        a, x = h5["attr/promoter/1"][:], h5["onehot/promoter/1"][:]
         assert np.all(a[x == 0] == 0) and np.abs(a).max() > 0
+
+
+def test_help_lists_features_and_only_the_core_flags_besides(zoo_cli) -> None:
+    code, out, _ = zoo_cli("predict", "xpresso-human-median", "--help")
+    assert code == 0 and "--features PATH" in out
+    flags = sorted({w.rstrip(",.") for w in out.split() if w.startswith("--")})
+    assert flags == ["--batch-size", "--device", "--features", "--genome", "--help", "--output", "--quiet", "--weights-dir"]

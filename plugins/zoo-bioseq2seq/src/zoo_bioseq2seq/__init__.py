@@ -13,29 +13,58 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
+
 from zoo_core import hookimpl
+from zoo_core.options import Options
 
 MODELS_DIR = Path(__file__).parent / "models"
 DEFAULT_MAX_TOKENS = 20_000  # padded nucleotides per window and per forward pass
 
 
-def transcripts(spec: Any, sources: Any, *, batch_size: int = 32, max_tokens: int = DEFAULT_MAX_TOKENS,
-                full_decode: bool = False) -> Iterator[Any]:
-    """See :func:`zoo_bioseq2seq.dataloader.transcripts` (imported on first use: it needs numpy).
+class TranscriptsOptions(Options):
+    max_tokens: int = Field(DEFAULT_MAX_TOKENS, ge=1,
+                            description="Nucleotides per window of records read together (bounds memory).")
 
-    The options are spelled out so that a CLI option this dataloader does not take is refused by name.
-    """
+
+class Bioseq2SeqOptions(Options):
+    full_decode: bool = Field(
+        False, description="Also beam-decode the protein: adds 'protein' (top beam, empty for NC) and 'beams' "
+                           "(label:protein:score|..., 4 best). Slow: one decoding step per amino acid.")
+
+
+def transcripts(spec: Any, sources: Any, *, batch_size: int = 32, genome: Any = None,
+                options: TranscriptsOptions | None = None) -> Iterator[Any]:
+    """See :func:`zoo_bioseq2seq.dataloader.transcripts` (imported on first use: it needs numpy)."""
     from zoo_bioseq2seq.dataloader import transcripts as impl
+    from zoo_core.errors import InputError
 
-    return impl(spec, sources, batch_size=batch_size, max_tokens=max_tokens, full_decode=full_decode)
+    if genome is not None:
+        raise InputError(genome, f"{spec.name} reads transcripts from FASTA or sequences; it takes no --genome")
+    max_tokens = options.max_tokens if options else DEFAULT_MAX_TOKENS
+    return impl(spec, sources, batch_size=batch_size, max_tokens=max_tokens)
+
+
+def mdig_attributions(*args: Any, **kwargs: Any) -> Any:
+    """Mutation-directed integrated gradients (the paper's attribution; :func:`zoo_bioseq2seq.mdig.explainer`)."""
+    from zoo_bioseq2seq.mdig import explainer
+
+    return explainer(*args, **kwargs)
 
 
 @hookimpl
 def register_models(register: Callable[..., None]) -> None:
     for spec in sorted(MODELS_DIR.glob("*/model.yaml")):
-        register(spec, "zoo_bioseq2seq.model:Bioseq2SeqModel")
+        # EDC models are class-only: there is no protein to decode, so they take no --full-decode
+        decodes = not spec.parent.name.startswith("edc")
+        register(spec, "zoo_bioseq2seq.model:Bioseq2SeqModel", options=Bioseq2SeqOptions if decodes else None)
 
 
 @hookimpl
-def register_dataloaders(register: Callable[[str, Callable[..., Any]], None]) -> None:
-    register("transcripts", transcripts)
+def register_dataloaders(register: Callable[..., None]) -> None:
+    register("transcripts", transcripts, options=TranscriptsOptions)
+
+
+@hookimpl
+def register_explainers(register: Callable[..., None]) -> None:
+    register("mdig", mdig_attributions, doc="mutation-directed integrated gradients (Valencia & Hendrix 2023, Eq. 4), 32 steps")

@@ -7,8 +7,8 @@ so long and short transcripts cost little padding while the output table keeps t
 writes one table chunk per window, so reordering records across windows here would reorder the table.
 
 Per record the batch carries the one-hot ``(L, 4)`` sequence input (N and other codes all-zero, as zoo's
-convention is), the ``tokens`` input (source-vocabulary id of every position, padding ``<blank>``) when the
-model.yaml declares it, because the one-hot alone cannot tell N, R, other letters and padding apart, and the
+convention is), the ``tokens`` array (source-vocabulary id of every position, padding ``<blank>``), which the
+model reads because the one-hot alone cannot tell N, R, other letters and padding apart, and the
 meta columns ``length`` (nt after U→T), ``in_domain`` (200 ≤ length ≤ 1200, the training range) and
 ``n_non_acgt`` (positions read as N, R or ``<unk>``).
 
@@ -46,11 +46,8 @@ _RAW = re.compile(r"[ACGTUNRYKMSWBDHV]+", re.IGNORECASE)
 
 
 def transcripts(spec: ModelSpec, sources: Iterable[Source], *, batch_size: int = 32,
-                max_tokens: int = DEFAULT_MAX_TOKENS, full_decode: bool = False) -> Iterator[Batch]:
+                max_tokens: int = DEFAULT_MAX_TOKENS) -> Iterator[Batch]:
     """Batches of checked transcripts from FASTA files (plain or gzip) or raw sequence strings, in input order.
-
-    ``full_decode`` asks the model to beam-decode the protein too (meta ``full_decode``, which the model's
-    ``annotate`` consumes).
 
     Raises
     ------
@@ -65,12 +62,12 @@ def transcripts(spec: ModelSpec, sources: Iterable[Source], *, batch_size: int =
     for rec, source in _records(sources):
         seq = checked(rec, source)
         if window and (len(window) == batch_size or total + len(seq) > max_tokens):
-            yield encode(window, spec, full_decode=full_decode)
+            yield encode(window, spec)
             window, total = [], 0
         window.append((rec.id, seq))
         total += len(seq)
     if window:
-        yield encode(window, spec, full_decode=full_decode)
+        yield encode(window, spec)
 
 
 def checked(rec: Record, source: object) -> str:
@@ -89,19 +86,18 @@ def checked(rec: Record, source: object) -> str:
     return seq
 
 
-def encode(records: list[tuple[str, str]], spec: ModelSpec, *, full_decode: bool = False) -> Batch:
-    """One batch: the one-hot sequences (and tokens, if the model takes them) padded at the end to the longest."""
+def encode(records: list[tuple[str, str]], spec: ModelSpec) -> Batch:
+    """One batch: the one-hot sequences and their tokens, padded at the end to the longest."""
     seq_name = spec.sequence_input.name
     width = max(len(s) for _, s in records)
     x = np.zeros((len(records), width, 4), np.float32)
     for k, (_, seq) in enumerate(records):
         x[k, : len(seq)] = one_hot(seq)
     inputs: dict[str, np.ndarray] = {seq_name: x}
-    if any(i.name == TOKENS_INPUT for i in spec.inputs):
-        tokens = np.full((len(records), width), PAD, np.float32)
-        for k, (_, seq) in enumerate(records):
-            tokens[k, : len(seq)] = encode_rna(seq)
-        inputs[TOKENS_INPUT] = tokens
+    tokens = np.full((len(records), width), PAD, np.float32)
+    for k, (_, seq) in enumerate(records):
+        tokens[k, : len(seq)] = encode_rna(seq)
+    inputs[TOKENS_INPUT] = tokens
     lengths = [len(s) for _, s in records]
     lo, hi = TRAINING_RANGE
     meta: dict[str, list[object]] = {
@@ -109,8 +105,6 @@ def encode(records: list[tuple[str, str]], spec: ModelSpec, *, full_decode: bool
         "in_domain": [lo <= n <= hi for n in lengths],
         "n_non_acgt": [len(s) - sum(s.count(b) for b in "ACGT") for _, s in records],
     }
-    if full_decode:
-        meta["full_decode"] = [True] * len(records)
     return Batch([rid for rid, _ in records], inputs, meta, lengths={seq_name: lengths})
 
 

@@ -29,6 +29,26 @@ if TYPE_CHECKING:
 STEPS = 32  # the authors' sample_size for the verified validation/test sets
 
 
+def explainer(model: Bioseq2SeqModel, inputs: dict[str, np.ndarray], name: str, *, target: str, batch_size: int = 32,
+              lengths: list[int] | None = None) -> np.ndarray:
+    """The ``mdig`` method as zoo's explain runs it: :func:`mdig` of ``target`` w.r.t. the sequence input.
+
+    ``lengths`` is unused: the records' lengths come from the inputs.
+
+    Raises
+    ------
+    ExplainError
+        A model that is not a bioseq2seq / EDC model, or an input other than its sequence.
+    """
+    from zoo_bioseq2seq.model import Bioseq2SeqModel
+
+    if not isinstance(model, Bioseq2SeqModel):
+        raise ExplainError(f"--method mdig explains bioseq2seq and EDC models, not {model.spec.name}")
+    if name != model.sequence_name:
+        raise ExplainError(f"{model.spec.name} is differentiable w.r.t. {model.sequence_name!r} only, not {name!r}")
+    return mdig(model, inputs, output=target, batch_size=batch_size)
+
+
 def mdig(model: Bioseq2SeqModel, inputs: dict[str, np.ndarray], *, beta: float | None = None, steps: int = STEPS,
          batch_size: int = 32, output: str = "logit_diff") -> np.ndarray:
     """MDIG attributions ``(N, L, 4)`` (A, C, G, T) of the one-hot sequence input; zero past each record's length.

@@ -7,16 +7,16 @@ decoding step (decoder input ``<s>``):
 - ``logit_diff``: S = l_<PC> − l_<NC> on raw logits, the scalar ISM, Taylor and MDIG explain (spec §7);
 - ``coding_prob_2class``: sigmoid(S), optional.
 
-``annotate`` adds ``class``: the first token of the top beam of class-only decoding, which is the arg-max
+:meth:`Bioseq2SeqModel.predict` adds ``class``: the first token of the top beam of class-only decoding, which is the arg-max
 over all 28 tokens at that step (the paper's metric rule, spec §1.3): ``PC`` or ``NC``, or the winning
 token itself (e.g. ``<unk>``) in the rare case that neither class token wins, so that such a failure stays
 visible. Hence ``class == "PC"`` implies ``logit_diff > 0`` and ``class == "NC"`` implies ``logit_diff < 0``.
-When the dataloader was asked for ``full_decode`` it also adds ``protein`` (the top beam's peptide, empty
+With the ``full_decode`` option it also adds ``protein`` (the top beam's peptide, empty
 for ``<NC>``) and ``beams`` (``label:protein:score|…``, n-best of a beam search, score = exp of the
 length-averaged log-probability, not a calibrated probability). ``class`` stays the class-only rule.
 
 Inputs: the one-hot sequence input, ``(N, L, 4)`` padded at the end, and optionally ``tokens``, ``(N, L)``
-source-vocabulary ids from the dataloader. The network reads an 8-channel one-hot over its source
+source-vocabulary ids, which the plugin's dataloader adds to each batch. The network reads an 8-channel one-hot over its source
 vocabulary (``<unk> <blank> A C G T N R``): rows with a base go to the A/C/G/T columns; all-zero rows take
 their token (N, R or ``<unk>``) and padding ``<blank>``. Without ``tokens`` (a raw array) a sequence ends at
 its last non-zero row and all-zero rows before it are N.
@@ -49,9 +49,10 @@ from zoo_core.model import Batch, ZooModel
 from zoo_core.spec import ModelSpec
 
 if TYPE_CHECKING:
-    import pandas as pd
+    from zoo_bioseq2seq import Bioseq2SeqOptions
 
 OUTPUTS = ("coding_prob", "logit_diff", "coding_prob_2class")
+LABELS = ("class", "protein", "beams")
 N_TOKEN = SRC_INDEX["N"]
 BASE_COLUMNS = slice(SRC_INDEX["A"], SRC_INDEX["T"] + 1)  # A C G T are consecutive source ids
 T = TypeVar("T")
@@ -101,10 +102,13 @@ class Bioseq2SeqModel(ZooModel):
         config_path, weights_path = weights["config.json"], weights["model.safetensors"]
         self.config, self.settings = read_config(json.loads(config_path.read_text()), source=config_path)
         self.max_tokens = self.settings.max_tokens
-        self.output_names = [o.name for o in spec.outputs]
+        self.output_names = [o.name for o in spec.numeric_outputs]
         odd = [n for n in self.output_names if n not in OUTPUTS]
         if odd:
             raise ModelSpecError(spec.name, "outputs", f"{odd[0]!r} is not one of {', '.join(OUTPUTS)}")
+        odd = [o.name for o in spec.outputs if not o.numeric_scalar and o.name not in LABELS]
+        if odd:
+            raise ModelSpecError(spec.name, "outputs", f"{odd[0]!r} is not one of {', '.join(LABELS)}")
         self.sequence_name = spec.sequence_input.name
         self.network = Bioseq2Seq(self.config)
         try:
@@ -114,8 +118,6 @@ class Bioseq2SeqModel(ZooModel):
         # attributions differentiate w.r.t. the input only; parameter gradients would be wasted work
         self.network.eval().requires_grad_(False)
         self.device = torch.device("cpu")
-        # annotate() reuses the logits of the predict_on_batch call on the same input array (one forward pass)
-        self._last: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def mdig_beta(self) -> float:
@@ -201,11 +203,23 @@ class Bioseq2SeqModel(ZooModel):
                 out[g] = values
         return out
 
-    def predict_on_batch(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
-        logits = self.logits(inputs)
-        self._last = (inputs[self.sequence_name], logits)
+    def predict_on_batch(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return self._numeric(self.logits(inputs))
+
+    def _numeric(self, logits: np.ndarray) -> dict[str, np.ndarray]:
         t = torch.as_tensor(logits)
-        return torch.stack([_output(t, name) for name in self.output_names], dim=1).numpy()
+        return {name: _output(t, name).numpy() for name in self.output_names}
+
+    def predict(self, batch: Batch, options: Bioseq2SeqOptions | None = None) -> dict[str, Any]:
+        """The numeric outputs and ``class`` from one forward pass; ``protein`` and ``beams`` with ``full_decode``."""
+        logits = self.logits(batch.inputs)
+        out: dict[str, Any] = self._numeric(logits)
+        out["class"] = [class_label(int(t)) for t in logits.argmax(axis=1)]
+        if options is not None and options.full_decode:
+            hypotheses = self.decode(batch.inputs)
+            out["protein"] = [hyps[0].protein for hyps in hypotheses]
+            out["beams"] = [format_beams(hyps) for hyps in hypotheses]
+        return out
 
     def source_gradient(self, x8: np.ndarray, lengths: np.ndarray, *, output: str = "logit_diff") -> np.ndarray:
         """d ``output`` / d ``x8`` for an 8-channel one-hot ``(N, L, 8)`` (e.g. an MDIG path point); zero past each length."""
@@ -221,38 +235,14 @@ class Bioseq2SeqModel(ZooModel):
             out[g, : values.shape[1]] = values
         return out
 
-    def gradient(self, inputs: dict[str, np.ndarray], *, target: int = 0, name: str | None = None) -> np.ndarray:
-        if name not in (None, self.sequence_name):
-            raise ExplainError(f"{self.spec.name} is differentiable w.r.t. {self.sequence_name!r} only, not {name!r}")
-        x8, lengths = self.source_onehot(inputs)
-        return self.source_gradient(x8, lengths, output=self.output_names[target])[..., BASE_COLUMNS]
-
-    def attribute(self, method: str, inputs: dict[str, np.ndarray], name: str, *, target: int = 0, batch_size: int = 32,
-                  lengths: list[int] | None = None) -> np.ndarray:
-        """Attributions ``(N, L, 4)`` by a method zoo_core does not implement: ``mdig`` (:func:`zoo_bioseq2seq.mdig.mdig`).
-
-        ``lengths`` is accepted for the core's call and unused: the records' lengths come from the inputs.
-        """
-        if method != "mdig":
-            raise ExplainError(f"{self.spec.name} has no method {method!r} of its own; it adds mdig")
+    def gradient(self, inputs: dict[str, np.ndarray], *, target: str, name: str) -> np.ndarray:
         if name != self.sequence_name:
             raise ExplainError(f"{self.spec.name} is differentiable w.r.t. {self.sequence_name!r} only, not {name!r}")
-        from zoo_bioseq2seq.mdig import mdig
+        self.output_index(target)
+        x8, lengths = self.source_onehot(inputs)
+        return self.source_gradient(x8, lengths, output=target)[..., BASE_COLUMNS]
 
-        return mdig(self, inputs, output=self.output_names[target], batch_size=batch_size)
-
-    # ---- the output table -------------------------------------------------------------------------------------
-
-    def annotate(self, table: pd.DataFrame, batch: Batch) -> pd.DataFrame:
-        x = batch.inputs[self.sequence_name]
-        logits = self._last[1] if self._last is not None and self._last[0] is x else self.logits(batch.inputs)
-        table["class"] = [class_label(int(t)) for t in logits.argmax(axis=1)]
-        if "full_decode" in table:
-            if table.pop("full_decode").astype(bool).any():
-                hypotheses = self.decode(batch.inputs)
-                table["protein"] = [hyps[0].protein for hyps in hypotheses]
-                table["beams"] = [format_beams(hyps) for hyps in hypotheses]
-        return table
+    # ---- decoding ---------------------------------------------------------------------------------------------
 
     def decode(self, inputs: dict[str, np.ndarray]) -> list[list[Hypothesis]]:
         """The n-best hypotheses per record of OpenNMT's beam search (spec §4: beam 4, n_best 4, 400 tokens)."""

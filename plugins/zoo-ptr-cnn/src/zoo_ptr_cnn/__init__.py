@@ -10,28 +10,43 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
+
 from zoo_core import hookimpl
+from zoo_core.options import Options
 
 MODELS_DIR = Path(__file__).parent / "models"
 
 
-def transcript_regions(spec: Any, sources: Any, *, batch_size: int = 32, genome: Any = None, gff: Any = None,
-                       tpm: Any = None) -> Iterator[Any]:
+class TranscriptOptions(Options):
+    gff: Path | None = Field(
+        None, description="GFF3/GTF transcript annotation: the inputs are then files of transcript ids (one per "
+                          "line), cut from --genome.")
+
+
+class PTROptions(Options):
+    tpm: Path | None = Field(
+        None, description="TSV of mRNA levels: 'id' + one column of linear TPM per sample. Adds, per sample, the "
+                          "log2 TPM used, the predicted log2 protein and log2 protein/mRNA (TPM < 1 gives NaN).")
+
+
+def transcript_regions(spec: Any, sources: Any, *, batch_size: int = 32, genome: Any = None,
+                       options: TranscriptOptions | None = None) -> Iterator[Any]:
     """See :func:`zoo_ptr_cnn.dataloader.transcript_regions` (imported on first use: it needs numpy)."""
     from zoo_ptr_cnn.dataloader import transcript_regions as impl
 
-    return impl(spec, sources, batch_size=batch_size, genome=genome, gff=gff, tpm=tpm)
+    return impl(spec, sources, batch_size=batch_size, genome=genome, gff=options.gff if options else None)
 
 
 @hookimpl
 def register_models(register: Callable[..., None]) -> None:
     for spec in sorted(MODELS_DIR.glob("*/model.yaml")):
-        register(spec, "zoo_ptr_cnn.model:PTRModel")
+        register(spec, "zoo_ptr_cnn.model:PTRModel", options=PTROptions)
 
 
 @hookimpl
-def register_dataloaders(register: Callable[[str, Callable[..., Any]], None]) -> None:
-    register("transcript-regions", transcript_regions)
+def register_dataloaders(register: Callable[..., None]) -> None:
+    register("transcript-regions", transcript_regions, options=TranscriptOptions)
 
 
 @hookimpl

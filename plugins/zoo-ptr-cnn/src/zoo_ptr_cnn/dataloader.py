@@ -7,8 +7,8 @@ Sources, in the order a user meets them:
 - files of transcript ids (one per line) plus ``genome`` and ``gff``: just those transcripts. Ids match
   the annotation's ID, transcript_id, Name, or an original id such as Araport's ``AT1G01010.1``.
 
-``tpm`` is an optional TSV (``id`` + one column of linear TPM per sample); each record's log2 TPMs travel
-in the batch so that the model can add predicted protein levels per sample.
+Besides the three one-hot regions, each batch carries ``lengths`` ``(N, 4)`` (5'UTR, CDS, 3'UTR, protein),
+which the network masks its padding with. :func:`read_tpm` reads the model's ``--tpm`` table.
 """
 
 from __future__ import annotations
@@ -35,27 +35,23 @@ TPM_THRESHOLD = 1.0  # the paper's (and training's) detection threshold; lower v
 
 
 def transcript_regions(spec: ModelSpec, sources: Iterable[Source], *, batch_size: int = 32,
-                       genome: Source | None = None, gff: Source | None = None,
-                       tpm: Source | None = None) -> Iterator[Batch]:
+                       genome: Source | None = None, gff: Source | None = None) -> Iterator[Batch]:
     """Batches of checked transcripts. See the module docstring for the sources."""
-    levels = read_tpm(tpm) if tpm else None
     buf: list[Regions] = []
     seen: set[str] = set()
     for regions, source in iter_regions(sources, genome=genome, gff=gff):
         if regions.id in seen:
             raise InputError(source, "duplicate id across inputs", record=regions.id)
         seen.add(regions.id)
-        if levels is not None and regions.id not in levels[1]:
-            raise InputError(tpm, "no row for this transcript in the TPM table", record=regions.id)
         buf.append(regions)
         if len(buf) == batch_size:
-            yield encode(buf, levels)
+            yield encode(buf)
             buf = []
     if buf:
-        yield encode(buf, levels)
+        yield encode(buf)
 
 
-def encode(records: list[Regions], levels: tuple[list[str], dict[str, np.ndarray]] | None = None) -> Batch:
+def encode(records: list[Regions]) -> Batch:
     """One batch: regions padded at the end to the longest in the batch (the model masks the padding)."""
     def stack(seqs: list[str], multiple: int = 1) -> np.ndarray:
         width = max(max((len(s) for s in seqs), default=0), 1)
@@ -75,9 +71,6 @@ def encode(records: list[Regions], levels: tuple[list[str], dict[str, np.ndarray
         "len_3utr": [len(r.utr3) for r in records],
         "flags": [",".join(r.flags) for r in records],
     }
-    if levels is not None:
-        samples, table = levels
-        meta["log2_tpm"] = [dict(zip(samples, table[r.id], strict=True)) for r in records]
     per_input = {"utr5": meta["len_5utr"], "cds": meta["len_cds"], "utr3": meta["len_3utr"]}
     return Batch([r.id for r in records], inputs, meta, lengths=per_input)
 

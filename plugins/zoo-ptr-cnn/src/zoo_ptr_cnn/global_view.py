@@ -36,10 +36,8 @@ def slope_table(members: list[Any]) -> Any:
 
 def write_global_view(members: list[Any], out: Path, *, title: str) -> list[Path]:
     """Write the files listed in the module docstring into ``out``; returns them."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # Figure, not pyplot: a library must not switch the caller's matplotlib backend
+    from matplotlib.figure import Figure
 
     out.mkdir(parents=True, exist_ok=True)
     table = slope_table(members)
@@ -48,7 +46,8 @@ def write_global_view(members: list[Any], out: Path, *, title: str) -> list[Path
     weight = dict(zip(table["feature"], table["weight_on_slope"], strict=True))
 
     def heatmap(name: str, matrix: np.ndarray, rows: list[str], cols: list[str], xlabel: str) -> None:
-        fig, ax = plt.subplots(figsize=(max(4, 0.35 * len(cols) + 2), max(2, 0.35 * len(rows) + 1.2)))
+        fig = Figure(figsize=(max(4, 0.35 * len(cols) + 2), max(2, 0.35 * len(rows) + 1.2)))
+        ax = fig.subplots()
         lim = float(np.abs(matrix).max()) or 1.0
         im = ax.imshow(matrix, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
         ax.set(xticks=range(len(cols)), yticks=range(len(rows)), xlabel=xlabel, title=f"{title}: {name} weight on slope a")
@@ -58,7 +57,6 @@ def write_global_view(members: list[Any], out: Path, *, title: str) -> list[Path
         fig.tight_layout()
         path = out / f"{name}.png"
         fig.savefig(path, dpi=110)
-        plt.close(fig)
         written.append(path)
 
     if "amino_acids:A" in weight:
@@ -74,11 +72,13 @@ def write_global_view(members: list[Any], out: Path, *, title: str) -> list[Path
             positions = list(dict.fromkeys(n.split(":")[1] for n in names))
             m = np.array([[weight[f"{ctx}:{p}:{b}"] for p in positions] for b in NUCLEOTIDES])
             heatmap(ctx, m, list("ACGU"), positions, "position (paper numbering: +1 = first nt after the codon)")
-    written += _filters(members, out, weight, plt)
+    written += _filters(members, out, weight)
     return written
 
 
-def _filters(members: list[Any], out: Path, weight: dict[str, float], plt: Any) -> list[Path]:
+def _filters(members: list[Any], out: Path, weight: dict[str, float]) -> list[Path]:
+    from matplotlib.figure import Figure
+
     from zoo_core.plot import draw_logo
 
     lines = ["MEME version 4", "", "ALPHABET= ACGT", "", "strands: +", ""]
@@ -103,7 +103,8 @@ def _filters(members: list[Any], out: Path, weight: dict[str, float], plt: Any) 
                 ranked.append((abs(s), f"m{k}.f{f}\na {s:+.3g}", mat))
         ranked.sort(key=lambda r: -r[0])
         top = ranked[:8]
-        fig, axes = plt.subplots(len(top), 1, figsize=(6, 1.2 * len(top)), squeeze=False)
+        fig = Figure(figsize=(6, 1.2 * len(top)))
+        axes = fig.subplots(len(top), 1, squeeze=False)
         alphabet = AMINO_ACIDS if module == "conv_pep" else "ACGU"
         for ax, (_, label, mat) in zip(axes[:, 0], top, strict=True):
             peak = float(np.abs(mat).max()) or 1.0
@@ -116,7 +117,6 @@ def _filters(members: list[Any], out: Path, weight: dict[str, float], plt: Any) 
         path = out / "filters" / f"{module}.png"
         path.parent.mkdir(exist_ok=True)
         fig.savefig(path, dpi=110)
-        plt.close(fig)
         written.append(path)
     (out / "filters.meme").write_text("\n".join(lines) + "\n")
     written.append(out / "filters.meme")

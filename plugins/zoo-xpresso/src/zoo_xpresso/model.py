@@ -74,13 +74,14 @@ class XpressoModel(ZooModel):
         with tf.device(self._device) if self._device else contextlib.nullcontext():
             return self._call(inputs).numpy()
 
-    def gradient(self, inputs: dict[str, np.ndarray], *, target: int = 0, name: str | None = None) -> np.ndarray:
+    def gradient(self, inputs: dict[str, np.ndarray], *, target: str, name: str) -> np.ndarray:
         import tensorflow as tf
 
+        column = self.output_index(target)
         x = tf.convert_to_tensor(inputs["promoter"], tf.float32)
         with tf.GradientTape() as tape:
             tape.watch(x)
             halflife = tf.convert_to_tensor(inputs["halflife"], tf.float32)
-            y = self._call({"promoter": x, "halflife": halflife})[:, target]
+            y = self._call({"promoter": x, "halflife": halflife})[:, column]
         return tape.gradient(y, x).numpy()
 
