@@ -46,7 +46,7 @@ def zoo_run(model, fasta: Path, out: Path, batch_size: int) -> tuple[float, int]
     from zoo_core.output import write_table
 
     t0 = time.perf_counter()
-    chunks = model.predict_iter([fasta], batch_size=batch_size, device=None, genome=None, features=None)
+    chunks = model.predict_iter([fasta], batch_size=batch_size, device=None, genome=None)
     n = write_table(out, chunks)
     return time.perf_counter() - t0, n
 

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
                         for c in ("PC", "NC")])
     model = get_model(args.model)
     impl = model.load()
-    target = [o.name for o in impl.spec.outputs].index("logit_diff")
+    target = "logit_diff"
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         fasta = Path(tmp) / "picked.fa"
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             delta = ism(impl, batch.inputs, "transcript", target=target, batch_size=64, lengths=[n])[0, :n]
             t1 = time.perf_counter()
-            estimate = impl.attribute("mdig", batch.inputs, "transcript", target=target)[0, :n]
+            estimate = model.explainer("mdig")(impl, batch.inputs, "transcript", target=target)[0, :n]
             t2 = time.perf_counter()
             mutations = batch.inputs["transcript"][0, :n] == 0
             a, b = estimate[mutations], delta[mutations]
