@@ -24,7 +24,7 @@ demo: setup  ## Xpresso on 4 real hg38 promoters; the Arabidopsis PTR-CNN on 24 
 	$(BIN)/zoo predict xpresso-human-median $(EXAMPLES)/promoters.fa -o demo.tsv
 	@cat demo.tsv
 	$(BIN)/zoo predict ptr-cnn-athaliana $(PTR_EXAMPLES)/genes_athaliana.fa --tpm $(PTR_EXAMPLES)/tpm_athaliana.tsv -o demo_ptr.tsv
-	@cut -f1-6 demo_ptr.tsv | head -6
+	@cut -f1,6,7,10,13 demo_ptr.tsv | head -6
 	$(BIN)/zoo predict bioseq2seq $(B2S_EXAMPLES)/transcripts.fa -o demo_coding.tsv
 	@cat demo_coding.tsv
 
