@@ -12,7 +12,8 @@ import pytest
 from zoo_core.errors import InputError
 from zoo_core.intervals import Genome
 from zoo_core.seqio import read_fasta, reverse_complement
-from zoo_core.transcripts import bed12_cds, read_transcripts, translate
+from zoo_core.transcripts import read_transcripts, translate
+from zoo_dev.datasets import bed12_cds
 
 # tx1, plus strand (1-based): 5'UTR 3-5 | CDS 6-12 + 21-28 (ATGGCTG|CCTTTTAA) | 3'UTR 29-32, intron 13-20.
 PLUS = "GG" + "AAC" + "ATGGCTG" + "GTAAGTTT" + "CCTTTTAA" + "CCGG" + "TTTTTTTT"

@@ -41,7 +41,8 @@ import numpy as np
 from zoo_core.errors import InputError
 from zoo_core.intervals import Genome
 from zoo_core.seqio import read_fasta
-from zoo_core.transcripts import Transcript, bed12_cds, cds_problem, read_transcripts, translate
+from zoo_core.transcripts import Transcript, read_transcripts, translate
+from zoo_dev.datasets import bed12_cds, cds_problem
 from zoo_dev.splits import read_split_lists
 
 ROOT = Path(__file__).resolve().parents[3]
