@@ -100,6 +100,14 @@ def test_broken_plugin_is_reported_and_does_not_hide_the_others(toy_site: Path, 
     report = {p["name"]: p for p in json.loads(out)}
     assert report["zoo-broken"]["error"].startswith("ModuleNotFoundError")
     assert report["zoo-toy"]["models"] == ["toy"]
+    # the missing module arrives (say, a dependency was installed): the next call sees the plugin well
+    (toy_site / "zoo_plugin_that_does_not_exist.py").write_text("")
+    registry_mod.reset_registry()
+    try:
+        code, out, err = zoo_cli("plugins")
+    finally:
+        sys.modules.pop("zoo_plugin_that_does_not_exist", None)  # the other tests need it missing
+    assert code == 0 and "error" not in out and {p["name"] for p in json.loads(out)} == {"zoo-core", "zoo-toy", "zoo-broken"}
 
 
 def test_a_plugin_whose_register_commands_raises_costs_only_its_commands(

@@ -1,7 +1,8 @@
 """What the installed plugins provide, as plain JSON, cached so that `zoo list`, `zoo info` and `--help`
 import no plugin and validate no model.yaml.
 
-The cache is valid while nothing it was built from changed: the ``zoo`` entry points (distribution,
+The cache is valid while nothing it was built from changed (and is not written while a plugin fails, since
+installing a missing dependency would not change it): the ``zoo`` entry points (distribution,
 version, target), ``ZOO_LOAD_PLUGINS``, and the size and modification time of every plugin's module file,
 model.yaml and models folder (a new model folder changes its parent's time). Anything else rebuilds it
 from the live :mod:`zoo_core.registry`, which imports the plugins with the usual per-plugin isolation, and
@@ -145,7 +146,8 @@ def load_catalog(reserved: set[str]) -> Catalog:
     data = describe_registry(reg, reserved)
     data.update(format=FORMAT, allow=os.environ.get("ZOO_LOAD_PLUGINS"), entry_points=eps,
                 files={p: _stat(p) for files in reg.files.values() for p in files})
-    _write(path, data)
+    if not reg.errors:  # a failure may be the environment's (a missing dependency): never keep it past this call
+        _write(path, data)
     return Catalog(data)
 
 

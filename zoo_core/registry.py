@@ -289,10 +289,14 @@ _ARG = {"register_models": "register", "register_dataloaders": "register", "regi
 
 
 def _source_files(plugin: object) -> list[str]:
-    """The plugin's own source file: its registration code lives there, so an edit must refresh the catalog."""
+    """The plugin's Python files: its options and commands live there, so an edit must refresh the catalog."""
     module = plugin if hasattr(plugin, "__file__") else sys.modules.get(type(plugin).__module__)
     path = getattr(module, "__file__", None)
-    return [path] if path else []
+    if not path:
+        return []
+    if Path(path).name == "__init__.py":  # a package: any of its modules may declare what the hooks register
+        return sorted(str(p) for p in Path(path).parent.glob("*.py"))
+    return [path]
 
 
 def _new_pm() -> pluggy.PluginManager:

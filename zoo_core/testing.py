@@ -64,7 +64,9 @@ def run_model_test(model: Model) -> TestResult:
     for c in expected.columns.drop("id"):
         a, b = merged[c], merged[f"{c}_expected"]
         if pd.api.types.is_numeric_dtype(a) and not pd.api.types.is_bool_dtype(a):
-            diffs[c] = float(np.nanmax(np.abs(a.astype(float) - b.astype(float)))) if len(a) else 0.0
+            both = a.notna() & b.notna()  # NaN matches NaN (e.g. a sample below the TPM threshold), nothing else
+            diff = np.abs(a[both].astype(float) - b[both].astype(float))
+            diffs[c] = float(diff.max()) if len(diff) else 0.0
             if (a.isna() != b.isna()).any():
                 diffs[c] = float("inf")
         else:

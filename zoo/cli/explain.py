@@ -41,7 +41,7 @@ def command(ctx: click.Context, model_id: str, inputs: tuple[Path, ...], output:
     impl = model.load(device=device, weights_dir=weights_dir)
     attrs = model.explain(list(inputs), method=method, target=target, batch_size=batch_size, device=device,
                           genome=genome, **options)
-    n = write_attributions(output, progress(attrs, quiet=quiet, count=lambda _: 1), model=model_id, method=method,
+    n = write_attributions(output, progress(attrs, quiet=quiet, count=lambda _: 1), model=model.name, method=method,
                            target=target_name(impl, target), png_dir=png_dir)
     if not quiet:
         click.echo(f"{model_id}: {method} attributions for {n} sequences -> {output}", err=True)

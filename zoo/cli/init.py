@@ -16,4 +16,5 @@ def command(name: str, dest: Path) -> None:
     from zoo_core.scaffold import init_plugin
 
     root = init_plugin(name, dest)
-    click.echo(f"Created {root}\nNext: pip install ./{root} && zoo test {name}")
+    target = root if root.is_absolute() else f"./{root}"  # pip reads a bare name as a package on the index
+    click.echo(f"Created {root}\nNext: pip install {target} && zoo test {name}")
