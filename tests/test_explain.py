@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import zoo
+from zoo_core.errors import ExplainError
 from zoo_core.explain import integrated_gradients, ism
 
 
@@ -107,8 +108,12 @@ def test_explain_accepts_arrays(toy, toy_example: Path) -> None:
 
 def test_unknown_method_is_a_clear_error(toy, zoo_cli, toy_example: Path, tmp_path: Path) -> None:
     code, _, err = zoo_cli("explain", "toy", toy_example, "--method", "shap", "-o", tmp_path / "a.h5")
-    assert code == 1 and "toy supports --method ism, grad, ig, occlusion, not 'shap'" in err
+    assert code == 2 and "'shap' is not one of 'ism', 'grad', 'ig', 'occlusion'" in err
     assert not (tmp_path / "a.h5").exists()
+    with pytest.raises(ExplainError, match="toy supports --method ism, grad, ig, occlusion, not 'shap'"):
+        zoo.get_model("toy").explain(toy_example, method="shap")
+    code, out, _ = zoo_cli("explain", "toy", "--help")
+    assert "--method [ism|grad|ig|occlusion]" in out
 
 
 def test_a_failed_run_leaves_no_png_and_no_h5(toy, zoo_cli, toy_example: Path, tmp_path: Path) -> None:

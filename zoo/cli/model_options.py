@@ -39,6 +39,14 @@ def option_param(o: dict[str, Any]) -> click.Option:
     return click.Option([decl, name], default=None, **kwargs)
 
 
+def _choose_method(param: click.Parameter, methods: list[str]) -> click.Parameter:
+    """``--method`` restricted to the attribution methods this model's model.yaml lists (the first is the default)."""
+    if param.name != "method" or not methods or not isinstance(param, click.Option):
+        return param
+    return click.Option([*param.opts, "method"], type=click.Choice(methods), default=methods[0], show_default=True,
+                        help="Attribution method of this model.")
+
+
 class ModelCommand(click.Command):
     """A command whose first argument is a model id and whose flags include that model's options."""
 
@@ -58,7 +66,10 @@ class ModelCommand(click.Command):
 
             root = ctx.find_root().command
             catalog = load_catalog(set(getattr(root, "commands", {})))
-            options = catalog.get(model_id)["options"]  # an unknown id stops here, with a suggestion
+            entry = catalog.get(model_id)  # an unknown id stops here, with a suggestion
+            options = entry["options"]
+            methods = entry["spec"].get("explain", {}).get("methods", [])
+            self.params = [_choose_method(p, methods) for p in self.params]
             self.params += [option_param(o) for o in options]
             self.model_options = [o["name"] for o in options]
         try:
