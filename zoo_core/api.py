@@ -16,7 +16,7 @@ from zoo_core.errors import InputError, LoadError, ModelSpecError
 from zoo_core.model import Batch, ZooModel
 from zoo_core.options import Options, describe, validate
 from zoo_core.registry import ModelEntry, registry
-from zoo_core.spec import ModelSpec
+from zoo_core.spec import ModelSpec, OutputSpec
 from zoo_core.weights import resolve_weights
 
 Inputs = str | Path | Sequence[str | Path]
@@ -126,6 +126,50 @@ class Model:
         for batch in prefetched(self._batches(inputs, batch_size, genome, dl_options)):
             yield output_table(self.info, batch, model.predict(batch, model_options))
 
+    def score_pairs(self, pairs: str | Path | pd.DataFrame, *, batch_size: int = 32, device: str | None = None,
+                    **options: Any) -> pd.DataFrame:
+        """Variant effects of sequence pairs: ``id`` and the scores model.yaml's ``variant_scores`` declares
+        (default: ``ref_o``, ``alt_o`` and ``delta_o`` = alt − ref per numeric output ``o``).
+
+        ``pairs`` is a TSV with columns ``id``, ``ref``, ``alt`` (sequences; other columns are ignored) or such a
+        DataFrame. The model's own options apply to both sequences.
+
+        Raises
+        ------
+        InputError
+            A bad pairs table (missing column, duplicate id, …) or sequence, naming the file and the pair.
+        """
+        return pd.concat(list(self.score_pairs_iter(pairs, batch_size=batch_size, device=device, **options)),
+                         ignore_index=True)
+
+    def score_pairs_iter(self, pairs: str | Path | pd.DataFrame, *, batch_size: int = 32, device: str | None = None,
+                         **options: Any) -> Iterator[pd.DataFrame]:
+        """:meth:`score_pairs`, one DataFrame per chunk of ``batch_size`` pairs (streaming)."""
+        from zoo_core.dataloaders import InlineRecords
+        from zoo_core.pairs import read_pairs
+        from zoo_core.seqio import Record
+
+        if batch_size < 1:
+            raise InputError("<options>", f"batch_size must be at least 1, got {batch_size}")
+        label = str(pairs) if isinstance(pairs, str | Path) else "<pairs>"
+        table = read_pairs(pairs)
+        dl_options, model_options = self.validate_options(**options)
+        model = self.load(device=device)
+
+        def batches(allele: str, rows: pd.DataFrame) -> list[Batch]:
+            records = [Record(i, s) for i, s in zip(rows["id"], rows[allele], strict=True)]
+            return list(self._batches([InlineRecords(f"{label} ({allele})", records)], len(records), None, dl_options))
+
+        for start in range(0, len(table), batch_size):
+            chunk = table.iloc[start: start + batch_size]
+            ref, alt = batches("ref", chunk), batches("alt", chunk)
+            if [b.ids for b in ref] != [b.ids for b in alt]:  # a dataloader that split ref and alt differently
+                ref = [b for i in range(len(chunk)) for b in batches("ref", chunk.iloc[i: i + 1])]
+                alt = [b for i in range(len(chunk)) for b in batches("alt", chunk.iloc[i: i + 1])]
+            for r, a in zip(ref, alt, strict=True):
+                yield output_table(self.info, Batch(r.ids, {}), model.score_pairs(r, a, model_options),
+                                   declared=self.info.pair_scores)
+
     def predict(self, inputs: Inputs | Arrays, *, batch_size: int = 32, device: str | None = None,
                 genome: str | Path | None = None, **options: Any) -> pd.DataFrame:
         """Predict from FASTA / BED / GTF paths, sequence strings, or one-hot arrays.
@@ -222,8 +266,10 @@ def array_batches(spec: ModelSpec, x: Arrays, batch_size: int) -> Iterator[Batch
 _DTYPES = {"float": np.float64, "int": np.int64, "bool": np.bool_}
 
 
-def output_table(spec: ModelSpec, batch: Batch, outputs: Mapping[str, Any]) -> pd.DataFrame:
-    """One batch's table: ``id``, the batch's meta columns, then the outputs in model.yaml order.
+def output_table(spec: ModelSpec, batch: Batch, outputs: Mapping[str, Any],
+                 declared: list[OutputSpec] | None = None) -> pd.DataFrame:
+    """One batch's table: ``id``, the batch's meta columns, then the outputs in model.yaml order (``declared``:
+    other declarations than model.yaml's ``outputs``, e.g. its variant scores).
 
     Raises
     ------
@@ -234,7 +280,7 @@ def output_table(spec: ModelSpec, batch: Batch, outputs: Mapping[str, Any]) -> p
     n = len(batch)
     columns: dict[str, Any] = {"id": batch.ids, **batch.meta}
     seen: set[str] = set()
-    for out in spec.outputs:
+    for out in spec.outputs if declared is None else declared:
         for name in [c for c in outputs if out.matches(c)]:
             seen.add(name)
             values = outputs[name]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +17,27 @@ from zoo_core.model import Batch
 from zoo_core.seqio import Record, check_sequence, read_fasta
 from zoo_core.spec import ModelSpec
 
-Source = str | Path
+
+@dataclass(frozen=True)
+class InlineRecords:
+    """Records held in memory, with their ids, as one source of a dataloader (e.g. the ref or alt sequences
+    of a pairs file). ``source`` names them in errors, e.g. ``"pairs.tsv (alt)"``."""
+
+    source: str
+    records: list[Record]
+
+    def __str__(self) -> str:
+        return self.source
+
+
+Source = str | Path | InlineRecords
 
 
 def iter_records(
-    sources: Iterable[Source] | Iterable[str], spec: ModelSpec, *, genome: Source | None = None
+    sources: Iterable[Source], spec: ModelSpec, *, genome: str | Path | None = None
 ) -> Iterator[tuple[Record, object, dict[str, Any]]]:
-    """Yield ``(record, source, meta)`` from FASTA paths, BED/GTF paths (with ``genome``) or raw strings.
+    """Yield ``(record, source, meta)`` from FASTA paths, BED/GTF paths (with ``genome``), raw strings or
+    :class:`InlineRecords`.
 
     Raw strings are named ``seq_0``, ``seq_1``, …; interval records carry chrom/start/end/strand meta.
     """
@@ -30,6 +45,10 @@ def iter_records(
     gen: Genome | None = None
     ids: set[str] = set()
     for i, src in enumerate(sources):
+        if isinstance(src, InlineRecords):
+            for rec in src.records:
+                yield _unique(rec, ids, src), src, {}
+            continue
         if isinstance(src, str) and not _looks_like_path(src):
             yield Record(f"seq_{i}", src.upper()), "<sequence>", {}
             continue
@@ -64,7 +83,7 @@ def _looks_like_path(s: str) -> bool:
     return "/" in s or "." in s or Path(s).exists()
 
 
-def read_feature_table(path: Source, name: str, width: int) -> dict[str, np.ndarray]:
+def read_feature_table(path: str | Path, name: str, width: int) -> dict[str, np.ndarray]:
     """Read a TSV of ``id`` + ``width`` numeric columns for the numeric input ``name``."""
     import pandas as pd
 
@@ -89,8 +108,8 @@ def dna_window(
     sources: Iterable[Source],
     *,
     batch_size: int = 32,
-    genome: Source | None = None,
-    features: Source | None = None,
+    genome: str | Path | None = None,
+    features: str | Path | None = None,
     crop: dict[int, int] | None = None,
 ) -> Iterator[Batch]:
     """Batches of one-hot DNA windows of the model's fixed length.

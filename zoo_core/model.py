@@ -70,6 +70,16 @@ class ZooModel(ABC):
         """Every output of ``batch`` by name; ``options`` is the model's validated options (or None)."""
         return self.numeric(batch.inputs)
 
+    def score_pairs(self, ref: Batch, alt: Batch, options: Options | None = None) -> Outputs:
+        """Scores of aligned ref/alt batches (same ids, record by record), by the names model.yaml's
+        ``variant_scores`` declares. The default: ``ref_o``, ``alt_o`` and ``delta_o`` = alt − ref for each
+        numeric output ``o``. Override it for a model's own scores (a log ratio, a windowed log-odds, …)."""
+        r, a = self.numeric(ref.inputs), self.numeric(alt.inputs)
+        out: dict[str, np.ndarray] = {}
+        for name in r:
+            out |= {f"ref_{name}": r[name], f"alt_{name}": a[name], f"delta_{name}": a[name] - r[name]}
+        return out
+
     def numeric(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """:meth:`predict_on_batch` as ``{name: (N,) float64}`` for every numeric scalar output.
 

@@ -171,6 +171,10 @@ class ModelSpec(_Strict):
     inputs: list[InputSpec] = Field(min_length=1, description="What the model reads; FASTA/BED feed the first sequence input.")
     outputs: list[OutputSpec] = Field(
         min_length=1, description="Output columns. The numeric scalar ones, in this order, are what predict_on_batch returns.")
+    variant_scores: list[OutputSpec] = Field(
+        default_factory=list,
+        description="What scoring a ref/alt sequence pair returns (zoo vep), declared like outputs. Empty: for each "
+        "numeric output o, ref_o, alt_o and delta_o = alt - ref.")
     dataloader: DataloaderSpec = Field(description="How input files become model-ready batches.")
     weights: WeightsSpec = Field(description="Where the weights are published and their digests.")
     explain: ExplainSpec = Field(default_factory=ExplainSpec, description="Supported attribution methods and baseline.")
@@ -186,6 +190,18 @@ class ModelSpec(_Strict):
     def sequence_inputs(self) -> list[InputSpec]:
         """Every one-hot sequence input (e.g. a transcript's 5'UTR, CDS and 3'UTR), in order."""
         return [i for i in self.inputs if i.kind != "numeric" and i.encoding == "one-hot-acgt"]
+
+    @property
+    def pair_scores(self) -> list[OutputSpec]:
+        """``variant_scores``, or the default ref_o, alt_o, delta_o for each numeric output o."""
+        if self.variant_scores:
+            return list(self.variant_scores)
+        out = []
+        for o in self.numeric_outputs:
+            out += [OutputSpec(name=f"ref_{o.name}", unit=o.unit, doc=f"{o.name} of the reference sequence."),
+                    OutputSpec(name=f"alt_{o.name}", unit=o.unit, doc=f"{o.name} of the alternative sequence."),
+                    OutputSpec(name=f"delta_{o.name}", unit=o.unit, doc=f"alt - ref of {o.name}.")]
+        return out
 
     @property
     def numeric_outputs(self) -> list[OutputSpec]:

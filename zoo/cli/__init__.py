@@ -63,13 +63,14 @@ def cli() -> None:
     zoo predict MODEL INPUT... -o out.tsv      predictions (FASTA, or BED/GTF + --genome)
     zoo predict MODEL --help                   the model's own options
     zoo explain MODEL INPUT --method ism -o attr.h5
+    zoo vep MODEL --pairs pairs.tsv -o effects.tsv
     """
 
 
 def _add_commands() -> None:
-    from zoo.cli import explain, info, init, listing, plugins, predict, publish, pull, test
+    from zoo.cli import explain, info, init, listing, plugins, predict, publish, pull, test, vep
 
-    for mod in (listing, info, predict, explain, pull, publish, test, init, plugins):
+    for mod in (listing, info, predict, explain, vep, pull, publish, test, init, plugins):
         cli.add_command(mod.command)
 
 
