@@ -143,3 +143,32 @@ def test_plot_attribution_writes_only_its_png_and_keeps_the_backend(toy, toy_exa
         matplotlib.use(before)
     assert [p.name for p in out.parent.iterdir()] == ["x.png.tmp"]
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_png_names_of_ids_that_read_alike_do_not_collide(toy, zoo_cli, toy_example: Path, tmp_path: Path) -> None:
+    seq = next(iter(zoo.get_model("toy").batches(toy_example))).ids[0]
+    from zoo_core.seqio import read_fasta
+
+    s = next(r.seq for r in read_fasta(toy_example) if r.id == seq)
+    fasta = tmp_path / "ids.fa"
+    fasta.write_text("".join(f">{i}\n{s}\n" for i in ("tx/1", "tx_1", "tx:1")))
+    code, _, err = zoo_cli("explain", "toy", fasta, "--method", "grad", "-o", tmp_path / "a.h5", "--png-dir",
+                           tmp_path / "png", "-q")
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "png").iterdir()) == [
+        "tx_1.sequence.grad.png", "tx_1~2.sequence.grad.png", "tx_1~3.sequence.grad.png"]
+
+
+def test_a_long_explain_run_states_its_cost_and_waits_for_yes(toy, zoo_cli, toy_example: Path, tmp_path: Path,
+                                                              monkeypatch) -> None:
+    import zoo.cli.explain as cli_explain
+
+    cost = zoo.get_model("toy").explain_cost([toy_example], method="ism")
+    assert cost is not None and (cost.records, cost.passes) == (8, 8 * (3 * 200 + 1)) and cost.seconds > 0
+    monkeypatch.setattr(cli_explain, "LONG_RUN_HOURS", 0.0)  # any run is "long" now
+    out = tmp_path / "a.h5"
+    code, _, err = zoo_cli("explain", "toy", toy_example, "--method", "ism", "-o", out)
+    assert code == 2 and "--method ism: 4,808 model evaluations for 8 sequences, about" in err and "--yes" in err
+    assert not out.exists()
+    assert zoo_cli("explain", "toy", toy_example, "--method", "ism", "-o", out, "--yes", "-q")[0] == 0
+    assert out.is_file()

@@ -161,7 +161,7 @@ def test_zoo_debug_reraises(toy_site: Path, monkeypatch: pytest.MonkeyPatch) -> 
 def test_zoo_load_plugins_allowlist(toy_site: Path, monkeypatch: pytest.MonkeyPatch, zoo_cli) -> None:
     monkeypatch.setenv("ZOO_LOAD_PLUGINS", "")
     _, out, _ = zoo_cli("list")
-    assert "No models installed" in out
+    assert "No models loaded: ZOO_LOAD_PLUGINS='' restricts plugins; unset it to load all." in out
     registry_mod.reset_registry()
     monkeypatch.setenv("ZOO_LOAD_PLUGINS", "zoo-toy")
     _, out, _ = zoo_cli("list")

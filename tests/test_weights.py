@@ -396,3 +396,55 @@ def test_zoo_pull_failure_is_one_line_error(
     err = capsys.readouterr().err
     assert err.startswith(f"Error: {MODEL}: cannot fetch {FILE} from {REPO}@")
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("why", ["HF_HUB_OFFLINE", "unreachable"])
+def test_zoo_pull_that_cannot_download_says_why_not_to_run_zoo_pull(
+    hub: FakeHub,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    why: str,
+) -> None:
+    """It said the weights were 'not bundled' and advised running `zoo pull`, inside `zoo pull`."""
+    import time
+
+    from zoo.cli import main
+
+    _pin_installed_model(monkeypatch)
+    if why == "HF_HUB_OFFLINE":
+        monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    else:
+        hub.stop()
+        monkeypatch.setattr(time, "sleep", lambda s: None)  # skip huggingface_hub's retry back-off
+    with pytest.raises(SystemExit) as exc:
+        main(["pull", MODEL])
+    assert exc.value.code == 1
+    line = capsys.readouterr().err.splitlines()[0]
+    assert line.startswith(f"Error: {MODEL}: cannot pull {FILE} ({REPO}@{REV[:10]}), it is not in the Hugging Face "
+                           "cache and ")
+    if why == "HF_HUB_OFFLINE":
+        assert line.endswith("downloading is off (HF_HUB_OFFLINE=1); unset HF_HUB_OFFLINE where the hub is reachable")
+        assert hub.requests == []
+    else:
+        assert f"the hub ({hub.endpoint}) could not be reached" in line
+    assert "zoo pull" not in line and "not bundled" not in line
+
+
+def test_zoo_pull_offline_with_a_filled_cache_verifies_it(hub: FakeHub, hf_home: Path,  # noqa: F811
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from zoo.cli import cli
+
+    _pin_installed_model(monkeypatch)
+    assert CliRunner().invoke(cli, ["pull", MODEL]).exit_code == 0
+    hub.reset_counts()
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    result = CliRunner().invoke(cli, ["pull", MODEL])
+    assert result.exit_code == 0, result.output
+    assert f"{MODEL}: {FILE} -> {_snapshot(hf_home) / FILE}" in result.output
+    assert hub.requests == []
+
+
+def test_offline_run_names_what_turned_downloading_off(hub: FakeHub, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(WeightsNotFoundError, match=r"downloading is off \(HF_HUB_OFFLINE=1\)\. Run `zoo pull"):
+        resolve_weights(SPEC)

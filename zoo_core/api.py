@@ -7,11 +7,12 @@ import queue
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import pandas as pd
 
+from zoo_core.devices import check_device
 from zoo_core.errors import InputError, LoadError, ModelSpecError
 from zoo_core.model import Batch, ZooModel
 from zoo_core.options import Options, describe, validate
@@ -86,6 +87,7 @@ class Model:
                 loader = getattr(importlib.import_module(module), attr)
             self._impl = loader(self.info, weights)
             self._weights_dir = wanted
+        device = check_device(device, self._impl.framework)  # one check and message for every model
         return self._impl.to(device) if device else self._impl
 
     def validate_options(self, **options: Any) -> tuple[Options | None, Options | None]:
@@ -112,6 +114,8 @@ class Model:
         if isinstance(inputs, np.ndarray | Mapping):
             return array_batches(self.info, inputs, batch_size)
         sources = [inputs] if isinstance(inputs, str | Path) else list(inputs)
+        if not sources:
+            raise InputError("<inputs>", "no inputs: give paths, sequences or an (N, L, 4) array")
         dl = self._dataloader()
         return dl.obj(self.info, sources, batch_size=batch_size, genome=genome, options=dl_options,
                       **self.info.dataloader.args)
@@ -199,7 +203,14 @@ class Model:
 
         ``x`` is ``(N, L, 4)`` one-hot for the first sequence input, or a mapping of input name to array;
         optional numeric inputs left out are zeros.
+
+        Raises
+        ------
+        InputError
+            An array of the wrong shape or values (see :func:`array_batches`), or ``batch_size`` < 1.
         """
+        if batch_size < 1:
+            raise InputError("<options>", f"batch_size must be at least 1, got {batch_size}")
         model = self.load(device=device)
         names = [o.name for o in self.info.numeric_outputs]
         outs = []
@@ -213,11 +224,55 @@ class Model:
         """Per-sequence attributions, ``shape=(L, 4)``, from paths, sequences or arrays: see :func:`zoo_core.explain.explain`."""
         from zoo_core.explain import explain
 
+        if batch_size < 1:
+            raise InputError("<options>", f"batch_size must be at least 1, got {batch_size}")
         dl_options, _ = self.validate_options(**options)
         fn = self.explainer(method)
         model = self.load(device=device)
         return explain(model, self._batches(inputs, batch_size, genome, dl_options), fn, method=method,
                        target=target, batch_size=batch_size)
+
+    def explain_cost(self, inputs: Inputs | Arrays, *, method: str, batch_size: int = 32,
+                     genome: str | Path | None = None, **options: Any) -> ExplainCost | None:
+        """How many model evaluations ``explain`` will run, and about how long it will take: the inputs are read
+        once (not standard input) and one batch is timed. None when the method declares no cost or the inputs
+        cannot be read twice."""
+        import time
+
+        provided = self._provider(method)
+        if provided.passes is None or _is_pipe(inputs):
+            return None
+        dl_options, _ = self.validate_options(**options)
+        names = [i.name for i in self.info.sequence_inputs] or [self.info.sequence_input.name]
+        records = passes = 0
+        first: Batch | None = None
+        for batch in self._batches(inputs, batch_size, genome, dl_options):
+            first = first or batch
+            for k in range(len(batch)):
+                records += 1
+                for name in names:
+                    real = batch.lengths.get(name)
+                    passes += provided.passes(real[k] if real is not None else batch.inputs[name].shape[1])
+        if first is None:
+            return None
+        model = self.load()
+        one = {k: np.repeat(v[:1], min(batch_size, 8), axis=0) for k, v in first.inputs.items()}
+        model.numeric(one)  # warm-up: first calls pay for lazy initialisation
+        t0 = time.perf_counter()
+        model.numeric(one)
+        per_pass = (time.perf_counter() - t0) / len(next(iter(one.values())))
+        return ExplainCost(records, passes, passes * per_pass)
+
+    def _provider(self, method: str) -> Any:
+        from zoo_core.errors import ExplainError
+
+        methods = self.info.explain.methods
+        if method not in methods:
+            raise ExplainError(f"{self.name} supports --method {', '.join(methods)}, not {method!r}")
+        try:
+            return registry().explainer(self.entry, method)
+        except ModelSpecError as e:
+            raise ExplainError(f"{self.name}: {e.reason}") from None
 
     def explainer(self, method: str) -> Any:
         """The attribution function for ``method``.
@@ -227,15 +282,31 @@ class Model:
         ExplainError
             The model's model.yaml does not list ``method``, or no loaded plugin provides it.
         """
-        from zoo_core.errors import ExplainError
+        return self._provider(method).obj
 
-        methods = self.info.explain.methods
-        if method not in methods:
-            raise ExplainError(f"{self.name} supports --method {', '.join(methods)}, not {method!r}")
+
+class ExplainCost(NamedTuple):
+    """What an explain run costs: records, model evaluations, and estimated seconds (evaluations are
+    timed on the first record at the batch size; gradients cost more than forward passes)."""
+
+    records: int
+    passes: int
+    seconds: float
+
+
+def _is_pipe(inputs: Any) -> bool:
+    from zoo_core.seqio import STDIN
+
+    items = [inputs] if isinstance(inputs, str | Path) else inputs if isinstance(inputs, list | tuple) else []
+    for item in items:
+        if str(item) == STDIN:
+            return True
         try:
-            return registry().explainer(self.entry, method).obj
-        except ModelSpecError as e:
-            raise ExplainError(f"{self.name}: {e.reason}") from None
+            if isinstance(item, Path) and not item.is_file():
+                return item.exists()  # a FIFO or a device: reading it once consumes it
+        except OSError:
+            return True
+    return False
 
 
 def array_batches(spec: ModelSpec, x: Arrays, batch_size: int) -> Iterator[Batch]:
@@ -244,23 +315,52 @@ def array_batches(spec: ModelSpec, x: Arrays, batch_size: int) -> Iterator[Batch
     Raises
     ------
     InputError
-        A missing input, or arrays whose first axes differ.
+        A missing input, arrays whose first axes differ, an empty array, or a sequence input that is not
+        ``(N, L, 4)`` one-hot-like (finite, in [0, 1], of the model's length), naming the expected shape.
     """
     arrays = {spec.sequence_input.name: x} if isinstance(x, np.ndarray) else dict(x)
     for i in spec.inputs:
         if i.name not in arrays and not (i.kind == "numeric" and i.optional):
             raise InputError("<array>", f"input '{i.name}' is required ({i.doc.strip()})")
+    for i in spec.inputs:
+        if i.name in arrays:
+            arrays[i.name] = _checked_array(i, arrays[i.name])
     sizes = {len(v) for v in arrays.values()}
     if len(sizes) != 1:
         raise InputError("<array>", f"inputs have different numbers of records: {sorted(sizes)}")
     n = sizes.pop()
     for s in range(0, n, batch_size):
-        inputs = {k: np.asarray(v[s: s + batch_size], np.float32) for k, v in arrays.items()}
+        inputs = {k: v[s: s + batch_size] for k, v in arrays.items()}
         k = len(next(iter(inputs.values())))
         for i in spec.inputs:
             if i.name not in inputs and i.kind == "numeric":
                 inputs[i.name] = np.zeros((k, i.length or 0), np.float32)
         yield Batch([f"seq_{j}" for j in range(s, s + k)], inputs)
+
+
+def _checked_array(spec_input: Any, value: Any) -> np.ndarray:
+    name = spec_input.name
+    length = spec_input.length
+    if spec_input.kind == "numeric":
+        expected = f"(N, {length or 'k'})"
+        arr = np.asarray(value, np.float32)
+        if arr.ndim != 2 or (length and arr.shape[1] != length):
+            raise InputError("<array>", f"input '{name}' has shape {arr.shape}, expected {expected}")
+    else:
+        expected = f"(N, {length or 'L'}, 4) one-hot A,C,G,T"
+        try:
+            arr = np.asarray(value, np.float32)
+        except (TypeError, ValueError) as e:
+            raise InputError("<array>", f"input '{name}' is not a numeric array ({e}); expected {expected}") from None
+        if arr.ndim != 3 or arr.shape[2] != 4 or (length and arr.shape[1] != length):
+            raise InputError("<array>", f"input '{name}' has shape {arr.shape}, expected {expected}")
+        if arr.size and (not np.isfinite(arr).all() or arr.min() < 0 or arr.max() > 1):
+            raise InputError("<array>", f"input '{name}' has values outside [0, 1] (or NaN/inf); expected {expected}")
+    if len(arr) == 0:
+        raise InputError("<array>", f"input '{name}' has no records; expected {expected} with N >= 1")
+    if not np.isfinite(arr).all():
+        raise InputError("<array>", f"input '{name}' has NaN or inf values")
+    return arr
 
 
 _DTYPES = {"float": np.float64, "int": np.int64, "bool": np.bool_}

@@ -92,10 +92,15 @@ def allowed_entry_points() -> list[Any]:
     allow = os.environ.get("ZOO_LOAD_PLUGINS")
     allowed = None if allow is None else {a.strip() for a in allow.split(",") if a.strip()}
     eps = []
+    installed: set[str] = set()
     for ep in entry_points(group="zoo"):
         dist = ep.dist.name if ep.dist else ep.name
+        installed |= {dist, ep.name}
         if allowed is None or allowed & {dist, ep.name}:
             eps.append(ep)
+    for name in sorted((allowed or set()) - installed):  # a typo would otherwise load nothing, silently
+        plugins = ", ".join(sorted({ep.dist.name for ep in entry_points(group="zoo") if ep.dist})) or "none"
+        warn(f"ZOO_LOAD_PLUGINS names '{name}', which is not an installed zoo plugin (installed: {plugins})")
     return sorted(eps, key=lambda ep: (ep.dist.name if ep.dist else ep.name, ep.name))
 
 

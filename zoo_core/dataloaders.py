@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,8 @@ from zoo_core.encoding import one_hot
 from zoo_core.errors import InputError
 from zoo_core.intervals import Genome, is_interval_file, read_intervals
 from zoo_core.model import Batch
-from zoo_core.seqio import Record, check_sequence, read_fasta
+from zoo_core.seqio import Record, check_sequence, read_fasta, source_name
+from zoo_core.sources import resolve
 from zoo_core.spec import ModelSpec
 
 
@@ -31,6 +31,7 @@ class InlineRecords:
 
 
 Source = str | Path | InlineRecords
+INLINE = "<string read as a sequence>"  # how errors name a sequence given as a string
 
 
 def iter_records(
@@ -47,12 +48,13 @@ def iter_records(
     for i, src in enumerate(sources):
         if isinstance(src, InlineRecords):
             for rec in src.records:
-                yield _unique(rec, ids, src), src, {}
+                yield _unique(Record(rec.id, rec.seq.upper(), rec.description), ids, src), src, {}
             continue
-        if isinstance(src, str) and not _looks_like_path(src):
-            yield Record(f"seq_{i}", src.upper()), "<sequence>", {}
+        resolved = resolve(src, i)
+        if isinstance(resolved, Record):
+            yield _unique(Record(resolved.id, resolved.seq.upper()), ids, INLINE), INLINE, {}
             continue
-        path = Path(src)
+        path = resolved
         if is_interval_file(path):
             if genome is None:
                 raise InputError(path, "BED/GTF input needs a genome FASTA (--genome)")
@@ -61,15 +63,13 @@ def iter_records(
             anchor = inp.anchor.index if inp.anchor else 0
             for iv in read_intervals(path):
                 win = iv.anchored_window(length, anchor) if length else iv
-                seq, padded = gen.fetch(win, source=path)
-                if padded:
-                    print(f"zoo: warning: {path}: record '{iv.name}': {padded} positions past the "
-                          f"contig end were filled with N", file=sys.stderr)
+                seq = gen.fetch_window(win, source=path)  # warns, naming the side, when positions were filled with N
                 meta = {"chrom": win.chrom, "start": win.start, "end": win.end, "strand": win.strand}
                 yield _unique(Record(iv.name, seq), ids, path), path, meta
         else:
+            name = source_name(path)
             for rec in read_fasta(path):
-                yield _unique(rec, ids, path), path, {}
+                yield _unique(rec, ids, name), name, {}
 
 
 def _unique(rec: Record, seen: set[str], source: object) -> Record:
@@ -79,28 +79,57 @@ def _unique(rec: Record, seen: set[str], source: object) -> Record:
     return rec
 
 
-def _looks_like_path(s: str) -> bool:
-    return "/" in s or "." in s or Path(s).exists()
-
-
 def read_feature_table(path: str | Path, name: str, width: int) -> dict[str, np.ndarray]:
-    """Read a TSV of ``id`` + ``width`` numeric columns for the numeric input ``name``."""
+    """Read a TSV of ``id`` + ``width`` numeric columns for the numeric input ``name``.
+
+    Raises
+    ------
+    InputError
+        Missing file, wrong columns, a duplicate id, or a cell that is not a finite number (empty, text,
+        NaN, inf), naming the row's id and the column.
+    """
     import pandas as pd
 
     path = Path(path)
     try:
-        df = pd.read_csv(path, sep="\t")
+        # every cell as text, nothing read as NaN: ids keep their spelling ('007' is not 7) and compare as strings
+        # with FASTA ids, and an empty or non-numeric cell is found by its row and column, not by a dtype
+        df = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
-    except (ValueError, pd.errors.ParserError) as e:
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as e:
         raise InputError(path, f"not a TSV table ({e})") from None
     if "id" not in df.columns or df.shape[1] != width + 1:
         raise InputError(path, f"expected columns 'id' + {width} numeric columns for input '{name}', "
                                f"found {list(df.columns)}")
-    values = df.drop(columns="id")
-    if not all(np.issubdtype(t, np.number) for t in values.dtypes):
-        raise InputError(path, f"non-numeric value in the columns of input '{name}'")
-    return {str(k): v for k, v in zip(df["id"], values.to_numpy(np.float32), strict=True)}
+    ids = [i if isinstance(i, str) else "" for i in df["id"]]  # a missing field is NaN even without default NAs
+    seen: set[str] = set()
+    for n, rid in enumerate(ids, 2):  # line 1 is the header
+        if not rid:
+            raise InputError(path, f"line {n}: empty id")
+        if rid in seen:  # the last row would silently win
+            raise InputError(path, "duplicate id in the feature table", record=rid)
+        seen.add(rid)
+    columns = [c for c in df.columns if c != "id"]
+    raw = df[columns]
+    parsed = raw.apply(pd.to_numeric, errors="coerce").to_numpy(np.float64)
+    with np.errstate(over="ignore"):
+        values = parsed.astype(np.float32)  # the model's dtype: 1e40 is inf there
+    bad = ~np.isfinite(values)
+    if bad.any():  # NaN or inf would flow into the model and come out as NaN/inf predictions
+        row, col = np.argwhere(bad)[0]
+        cell = raw.iat[row, col]
+        text = cell.strip() if isinstance(cell, str) else ""  # a short row leaves NaN
+        if not text:
+            why = "empty cell"
+        elif np.isnan(parsed[row, col]):
+            why = f"{text!r} is not a number"
+        elif np.isinf(parsed[row, col]):
+            why = f"{text!r} is not a finite number"
+        else:
+            why = f"{text!r} is too large for float32"
+        raise InputError(path, f"column {columns[col]!r} of input '{name}': {why}", record=ids[row])
+    return dict(zip(ids, values, strict=True))
 
 
 def dna_window(

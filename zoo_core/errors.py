@@ -8,6 +8,7 @@ one-line message and exit code 1.
 from __future__ import annotations
 
 import difflib
+import os
 import sys
 from collections.abc import Iterable
 
@@ -42,7 +43,10 @@ class UnknownModelError(ZooError, KeyError):
         self.model_id = model_id
         close = difflib.get_close_matches(model_id, list(known), n=1)
         guess = f" Did you mean '{close[0]}'?" if close else ""
-        super().__init__(f"Unknown model '{model_id}'.{guess} Run `zoo list` to see installed models")
+        allow = os.environ.get("ZOO_LOAD_PLUGINS")
+        # an allowlist (even an empty one, which loads no plugin) is the likeliest reason an installed model is unknown
+        restricted = f" (ZOO_LOAD_PLUGINS='{allow}' restricts plugins; unset it to load all)" if allow is not None else ""
+        super().__init__(f"Unknown model '{model_id}'.{guess} Run `zoo list` to see installed models{restricted}")
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0])
@@ -98,3 +102,14 @@ class ExplainError(ZooError, ValueError):
 
 class LoadError(ZooError, RuntimeError):
     """Raised when a model handle is asked to load other weights than the ones it already loaded."""
+
+
+class OutputError(ZooError, OSError):
+    """Raised when an output cannot be written (a full disk, a read-only folder, a file that is also an input)."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path, self.reason = path, reason
+        super().__init__(f"{path}: {reason}")
+
+    def __str__(self) -> str:  # OSError would format its own way
+        return f"{self.path}: {self.reason}"

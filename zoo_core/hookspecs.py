@@ -35,11 +35,12 @@ def register_dataloaders(register: Callable[..., None]) -> None:
 
 @hookspec
 def register_explainers(register: Callable[..., None]) -> None:
-    """Register attribution methods: ``register(name, fn, doc="")``.
+    """Register attribution methods: ``register(name, fn, doc="", passes=None)``.
 
     ``fn(model, inputs, name, *, target, batch_size, lengths) -> np.ndarray (N, L, 4)`` attributes the output
     ``target`` to the sequence input ``name``; zero past ``lengths``. A model offers a method by listing it in
-    its model.yaml ``explain.methods``.
+    its model.yaml ``explain.methods``. ``passes(L)``, if given, is the number of model evaluations the method
+    needs for one sequence of length L, from which ``zoo explain`` estimates the run's time before it starts.
     """
 
 

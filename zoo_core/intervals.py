@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from zoo_core.errors import InputError
+from zoo_core.errors import InputError, warn
 from zoo_core.seqio import open_text, reverse_complement
 
 GTF_SUFFIXES = (".gtf", ".gff", ".gff3", ".gtf.gz", ".gff.gz", ".gff3.gz")
@@ -76,7 +76,7 @@ def read_intervals(path: str | Path) -> Iterator[Interval]:
         try:
             iv = _gtf_row(cols) if gtf else _bed_row(cols)
         except (ValueError, IndexError) as e:
-            raise InputError(path, f"line {n}: malformed {'GTF/GFF' if gtf else 'BED'} row ({e})") from None
+            raise InputError(path, f"line {n}: malformed {'GTF/GFF' if gtf else 'BED'} row: {e}") from None
         if iv is None:
             continue
         if iv.name in seen:
@@ -96,7 +96,14 @@ def _strand(s: str) -> str:
 
 
 def _bed_row(cols: list[str]) -> Interval:
-    chrom, start, end = cols[0], int(cols[1]), int(cols[2])
+    if len(cols) < 3:
+        # the usual cause is a space-separated file, which reads as one column
+        raise ValueError(f"expected at least 3 tab-separated columns (chrom, start, end), found {len(cols)}")
+    chrom = cols[0]
+    try:
+        start, end = int(cols[1]), int(cols[2])
+    except ValueError:
+        raise ValueError(f"start/end {cols[1]!r}/{cols[2]!r} are not integers") from None
     if start < 0 or end <= start:
         raise ValueError(f"start {start} / end {end}")
     strand = _strand(cols[5]) if len(cols) > 5 else "+"
@@ -158,18 +165,40 @@ class Genome:
         return len(self._fa[chrom]) if chrom in self._fa else None
 
     def fetch(self, iv: Interval, *, source: object) -> tuple[str, int]:
-        """Sequence of ``iv`` 5'→3' on its strand; positions past a contig end are N.
+        """Sequence of ``iv`` 5'→3' on its strand; positions before a contig start or past its end are N.
 
         Returns the sequence and the number of N-padded positions.
+
+        Raises
+        ------
+        InputError
+            The contig is not in the genome, or ``iv`` lies wholly outside it (nothing of it to fetch, most
+            likely coordinates of another assembly), naming the record and the contig's length.
         """
         size = self.contig_length(iv.chrom)
         if size is None:
             raise InputError(source, f"contig {iv.chrom!r} is not in genome {self.path.name}", record=iv.name)
+        if iv.start >= size or iv.end <= 0:
+            where = f"past the end of contig {iv.chrom!r}" if iv.start >= size else f"before the start of contig {iv.chrom!r}"
+            raise InputError(source, f"window {iv.chrom}:{iv.start}-{iv.end} (0-based) lies wholly {where} "
+                                     f"({size:,} nt in {self.path.name}); is the genome the intervals' assembly?",
+                             record=iv.name)
         lo, hi = max(iv.start, 0), min(iv.end, size)
-        seq = str(self._fa[iv.chrom][lo:hi]) if hi > lo else ""
+        seq = str(self._fa[iv.chrom][lo:hi])
         left, right = lo - iv.start, iv.end - hi
-        seq = "N" * left + seq + "N" * max(right, 0)
+        seq = "N" * left + seq + "N" * right
         if iv.strand == "-":
             seq = reverse_complement(seq)
-        return seq, left + max(right, 0)
+        return seq, left + right
 
+    def fetch_window(self, iv: Interval, *, source: object) -> str:
+        """:meth:`fetch`, warning (once, on stderr) when positions before the contig start or past its end
+        were filled with N, and on which side: a window at a TSS near a contig's start reaches before it."""
+        seq, _ = self.fetch(iv, source=source)
+        size = self.contig_length(iv.chrom) or 0
+        before, after = max(-iv.start, 0), max(iv.end - size, 0)
+        sides = [f"{before} positions before the contig start"] if before else []
+        sides += [f"{after} positions past the contig end"] if after else []
+        if sides:
+            warn(f"{source}: record '{iv.name}': {' and '.join(sides)} ({iv.chrom}, {size:,} nt) were filled with N")
+        return seq

@@ -128,5 +128,6 @@ class ZooModel(ABC):
         raise ExplainError(f"{self.spec.name} is not differentiable here; use --method ism")
 
     def to(self, device: str | None) -> ZooModel:
-        """Move to ``device`` ('cpu', 'cuda', 'gpu:0', …); numpy models ignore it."""
+        """Move to ``device``: 'cpu', 'cuda:N' or 'mps', already checked against ``framework`` by
+        :func:`zoo_core.devices.check_device` (a numpy model only ever gets 'cpu')."""
         return self

@@ -14,22 +14,26 @@ import contextlib
 import importlib.util
 import os
 import shutil
+import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 import pandas as pd
 
-from zoo_core.errors import InputError
+from zoo_core.errors import InputError, OutputError
+from zoo_core.seqio import STDIN as STDOUT  # "-" names standard output as it names standard input
 
 TABLE_FORMATS = {".tsv": "tsv", ".txt": "tsv", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet",
                  ".h5": "hdf5", ".hdf5": "hdf5"}
 
 
 def table_format(path: str | Path) -> str:
-    """'tsv', 'csv' or 'parquet' from the file extension (unknown → error)."""
+    """'tsv', 'csv', 'parquet' or 'hdf5' from the file extension (unknown → error); ``-`` (standard output) is TSV."""
+    if str(path) == STDOUT:
+        return "tsv"
     suffix = Path(path).suffix.lower()
     if suffix not in TABLE_FORMATS:
         raise InputError(path, f"unknown output format {suffix!r}; use .tsv, .csv, .parquet or .h5")
@@ -38,27 +42,73 @@ def table_format(path: str | Path) -> str:
     return TABLE_FORMATS[suffix]
 
 
+def check_output(output: str | Path, inputs: Iterable[object] = ()) -> Path:
+    """Where to write ``output``: refuse a path that is also one of ``inputs`` (the same file by name, link or
+    inode) or is not a regular file; a symlink is followed, so the link stays and its target is replaced.
+
+    Raises
+    ------
+    OutputError
+        Naming the output and, when it is an input, which one.
+    """
+    if str(output) == STDOUT:
+        return Path(output)
+    target = Path(os.path.realpath(output))
+    if target.exists() and not target.is_file():
+        raise OutputError(output, "is not a regular file (a folder, device or pipe); give a file path")
+    for src in inputs:
+        if not isinstance(src, str | Path) or str(src) == STDOUT:
+            continue
+        try:
+            same = os.path.realpath(src) == str(target) or (target.exists() and os.path.samefile(src, target))
+        except OSError:  # an input that does not exist cannot be overwritten
+            same = False
+        if same:
+            raise OutputError(output, f"is also an input ({src}): writing it would destroy that file; "
+                                      "choose another output path")
+    return target
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path, png_dir: str | Path | None = None) -> Iterator[tuple[Path, Path | None]]:
     """Yield a temporary path beside ``path`` (and a temporary folder beside ``png_dir``, if given); on success
-    move the folder's files into ``png_dir`` and rename the file to ``path``, else delete both."""
-    path = Path(path)
+    move the folder's files into ``png_dir`` and rename the file to ``path``, else delete both.
+
+    The file gets the mode a new file gets under the umask (mkstemp's is 0600). An OS error while writing (a
+    full disk, a read-only folder) is an :class:`OutputError` naming ``path``.
+    """
+    path = check_output(path)
     if not path.parent.is_dir():
-        raise InputError(path, f"output folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        raise OutputError(path, f"output folder {path.parent} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as e:
+        raise OutputError(path, f"cannot write in {path.parent}: {e.strerror}") from None
     os.close(fd)
     pngs = None
     try:
-        if png_dir is not None:
-            png_dir = Path(png_dir)
-            png_dir.parent.mkdir(parents=True, exist_ok=True)
-            pngs = Path(tempfile.mkdtemp(prefix=f".{png_dir.name}.", suffix=".part", dir=png_dir.parent))
-        yield Path(tmp), pngs
-        if pngs is not None and png_dir is not None:
-            png_dir.mkdir(exist_ok=True)
-            for f in sorted(pngs.iterdir()):
-                os.replace(f, png_dir / f.name)
-        os.replace(tmp, path)
+        try:
+            if png_dir is not None:
+                png_dir = Path(png_dir)
+                png_dir.parent.mkdir(parents=True, exist_ok=True)
+                pngs = Path(tempfile.mkdtemp(prefix=f".{png_dir.name}.", suffix=".part", dir=png_dir.parent))
+            yield Path(tmp), pngs
+            if pngs is not None and png_dir is not None:
+                png_dir.mkdir(exist_ok=True)
+                for f in sorted(pngs.iterdir()):
+                    os.replace(f, png_dir / f.name)
+            os.chmod(tmp, 0o666 & ~_umask())
+            os.replace(tmp, path)
+        except OSError as e:
+            if isinstance(e, OutputError) or e.filename not in (None, tmp, str(path), str(pngs)):
+                raise
+            raise OutputError(path, f"cannot write: {e.strerror or e}") from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -152,15 +202,27 @@ def write_table(path: str | Path, chunks: Iterator[pd.DataFrame]) -> int:
         producing ``chunks`` propagates and leaves no file behind.
     """
     fmt = table_format(path)
+    if str(path) == STDOUT:  # written whole at the end, so that a failed run prints nothing
+        with tempfile.TemporaryDirectory() as folder:
+            tmp = Path(folder) / "table.tsv"
+            rows = _write_chunks(tmp, fmt, chunks, path)
+            with open(tmp, "rb") as fh:
+                shutil.copyfileobj(fh, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        return rows
     with atomic_path(path) as (tmp, _):
-        writer = TableWriter(tmp, fmt)
-        try:
-            for df in chunks:
-                writer.write(df)
-        finally:
-            writer.close()
-        if writer.rows == 0:
-            raise InputError(path, "nothing to write: no input records")
+        return _write_chunks(tmp, fmt, chunks, path)
+
+
+def _write_chunks(tmp: Path, fmt: str, chunks: Iterator[pd.DataFrame], path: str | Path) -> int:
+    writer = TableWriter(tmp, fmt)
+    try:
+        for df in chunks:
+            writer.write(df)
+    finally:
+        writer.close()
+    if writer.rows == 0:
+        raise InputError(path, "nothing to write: no input records")
     return writer.rows
 
 
@@ -172,7 +234,8 @@ def write_attributions(path: str | Path, attributions: Iterator[Any], *, model: 
     Layout, whatever the number of inputs: ``/ids`` (N,) strings; ``/attr/<input>/<k>`` (L, 4) float32 and
     ``/onehot/<input>/<k>`` (L, 4) uint8 for the k-th id; ``/prediction`` (N,); root attributes ``model``,
     ``method``, ``target``, ``alphabet`` ("ACGT"), ``inputs`` (the input names) and ``sign`` (the sign
-    convention). Returns the number of records.
+    convention). PNGs are ``<id>.<input>.<method>.png`` with characters other than letters, digits, ``._-``
+    replaced by ``_``; ids that then read alike get ``~2``, ``~3``, … in input order. Returns the number of records.
     """
     import h5py
 
@@ -180,6 +243,7 @@ def write_attributions(path: str | Path, attributions: Iterator[Any], *, model: 
 
     ids: list[str] = []
     preds: list[float] = []
+    stems: dict[str, str] = {}  # id -> PNG stem; ids that differ but read alike (tx/1, tx_1, tx:1) get ~2, ~3, …
     with atomic_path(path, png_dir) as (tmp, pngs), h5py.File(tmp, "w") as h5:
         h5.attrs.update(model=model, method=method, target=target, alphabet="ACGT",
                         sign="positive = raises the output; ism: f(mutant) - f(original), original base 0")
@@ -197,7 +261,11 @@ def write_attributions(path: str | Path, attributions: Iterator[Any], *, model: 
             if pngs is not None and len(a.attr):  # an empty region (e.g. no 5'UTR) has nothing to draw
                 from zoo_core.plot import plot_attribution
 
-                plot_attribution(a, pngs / f"{_safe(a.id)}.{a.input}.{method}.png",
+                if a.id not in stems:
+                    stem, taken = _safe(a.id), set(stems.values())
+                    stems[a.id] = next(c for c in (stem, *(f"{stem}~{n}" for n in range(2, len(taken) + 3)))
+                                       if c not in taken)
+                plot_attribution(a, pngs / f"{stems[a.id]}.{a.input}.{method}.png",
                                  title=f"{model} {method} {a.id} {a.input}")
         if not ids:
             raise InputError(path, "nothing to write: no input records")

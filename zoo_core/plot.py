@@ -6,13 +6,50 @@ neither switches the caller's backend nor leaves figures in pyplot's global regi
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from zoo_core.errors import InputError, ZooError
+
+PACKAGES = ("matplotlib", "logomaker")  # the 'zoo[plot]' extra
 COLORS = {"A": "#109648", "C": "#255C99", "G": "#F7B32B", "T": "#D62839", "U": "#D62839"}
 FONT = "DejaVu Sans"  # ships with matplotlib, so letters look the same on every machine
+
+
+def require_plot(source: str | None = "--png-dir") -> None:
+    """Check that the plotting packages are installed, without importing them; call it before any work.
+
+    Raises
+    ------
+    InputError
+        Naming ``source`` (the option that asked for plots), the missing packages and the ``zoo[plot]``
+        extra that installs them; a plain :class:`ZooError` when ``source`` is None.
+    """
+    missing = [name for name in PACKAGES if not _installed(name)]
+    if missing:
+        reason = f"plots need {' and '.join(missing)}, not installed: pip install 'zoo[plot]'"
+        raise InputError(source, reason) if source else ZooError(reason)
+
+
+def _installed(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # a module set to None in sys.modules, or a broken parent package
+        return False
+
+
+def _import(name: str) -> Any:
+    """``import name``, or the one-line ``zoo[plot]`` error (also for an installed package that fails to import):
+    plotting is reached from several commands (``--png-dir``, plugin commands), so no option is named."""
+    require_plot(None)
+    try:
+        return importlib.import_module(name)
+    except ImportError as e:
+        raise ZooError(f"plots need matplotlib and logomaker ({e}): pip install 'zoo[plot]'") from None
 
 
 def position_scores(attr: np.ndarray, onehot: np.ndarray) -> np.ndarray:
@@ -25,8 +62,9 @@ def position_scores(attr: np.ndarray, onehot: np.ndarray) -> np.ndarray:
 
 
 def _logo(ax: Any, heights: np.ndarray, alphabet: str, positions: Any = None) -> None:
-    import logomaker
     import pandas as pd
+
+    logomaker = _import("logomaker")
 
     df = pd.DataFrame(np.asarray(heights, dtype=float), columns=list(alphabet), index=positions)
     # logomaker's own scheme for anything our palette does not cover (amino acids); a dict missing a letter fails
@@ -50,7 +88,7 @@ def draw_logo(ax: Any, heights: np.ndarray, alphabet: str) -> None:
 def plot_attribution(a: Any, path: str | Path, *, title: str = "", window: int = 80) -> None:
     """Save a two-panel PNG to exactly ``path``: the whole-sequence score track, and a logo of the
     strongest ``window`` positions (each observed base at its position score)."""
-    from matplotlib.figure import Figure
+    Figure = _import("matplotlib.figure").Figure
 
     scores = position_scores(a.attr, a.onehot)
     length = len(scores)

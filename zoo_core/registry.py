@@ -68,6 +68,7 @@ class Provided:
     plugin: str
     options: type[Options] | None = None
     doc: str = ""
+    passes: Callable[[int], int] | None = None  # explainers: forward/backward passes for one sequence of length L
 
 
 @dataclass
@@ -174,7 +175,8 @@ class Registry:
         self._warn(ambiguity_message(alias, self.ambiguous[alias]))
 
     def _provider_callback(self, plugin: str, table: dict[tuple[str, str], Provided], what: str) -> Callable[..., None]:
-        def register(name: str, obj: Callable[..., Any], options: type[Options] | None = None, doc: str = "") -> None:
+        def register(name: str, obj: Callable[..., Any], options: type[Options] | None = None, doc: str = "",
+                     passes: Callable[[int], int] | None = None) -> None:
             if (plugin, name) in table:
                 self._fail(plugin, DuplicateModelError(f"{what} '{name}' is registered twice by '{plugin}'"))
                 return
@@ -183,7 +185,8 @@ class Registry:
             except ValueError as e:
                 self._fail(plugin, e)
                 return
-            table[(plugin, name)] = Provided(name, obj, plugin, options, doc or (obj.__doc__ or "").strip().split("\n")[0])
+            table[(plugin, name)] = Provided(name, obj, plugin, options, doc or (obj.__doc__ or "").strip().split("\n")[0],
+                                             passes)
 
         return register
 

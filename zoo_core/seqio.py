@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import gzip
 import io
+import sys
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 from typing import IO, Literal
 
 from zoo_core.errors import InputError
@@ -32,18 +35,77 @@ class Record:
     description: str = ""
 
 
-def open_text(path: Path) -> IO[str]:
-    """Open a plain or gzip text file (detected by its magic bytes, not its name)."""
-    try:
-        raw = path.open("rb")
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(path, "is a directory, expected a FASTA file") from None
-    magic = raw.read(2)
-    raw.seek(0)
-    stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if magic == b"\x1f\x8b" else raw  # type: ignore[assignment]
-    return io.TextIOWrapper(stream, encoding="ascii", errors="strict")
+STDIN = "-"
+
+
+def source_name(path: Path) -> str:
+    """How a path is named in messages (``-`` is standard input)."""
+    return "<stdin>" if str(path) == STDIN else str(path)
+
+
+class TextLines:
+    """The lines of a text file, plain or gzip (by its magic bytes, not its name), from a path, a pipe or
+    standard input (``-``). Lines are UTF-8 (a BOM is skipped); a byte that is not, or corrupt or truncated
+    compressed data, is an :class:`InputError` naming the file and the line, whoever reads the lines.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.name = source_name(path)
+        if str(path) == STDIN:
+            raw: IO[bytes] = sys.stdin.buffer
+        else:
+            try:
+                raw = path.open("rb")
+            except FileNotFoundError:
+                raise InputError(path, "no such file") from None
+            except IsADirectoryError:
+                raise InputError(path, "is a directory, expected a file") from None
+            except PermissionError:
+                raise InputError(path, "permission denied") from None
+        self._owned = str(path) != STDIN
+        if not hasattr(raw, "peek"):  # e.g. a BytesIO standing in for standard input
+            raw = io.BufferedReader(raw)  # type: ignore[arg-type]
+        self._raw = raw
+        # peek, not read + seek: pipes and standard input cannot seek back
+        magic = raw.peek(2)[:2]
+        self._stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if magic == b"\x1f\x8b" else raw  # type: ignore[assignment]
+        self.lineno = 0
+
+    def __enter__(self) -> TextLines:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._owned:
+            self._raw.close()
+
+    def __iter__(self) -> Iterator[str]:
+        first = True
+        while True:
+            try:
+                raw = self._stream.readline()
+            except (zlib.error, gzip.BadGzipFile, EOFError, OSError) as e:
+                why = "truncated" if isinstance(e, EOFError) else "corrupt"
+                raise InputError(self.name, f"{why} gzip data after line {self.lineno} ({e or type(e).__name__})") from None
+            if not raw:
+                return
+            self.lineno += 1
+            if first and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            first = False
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise InputError(self.name, f"line {self.lineno}: byte 0x{raw[e.start]:02x} at column {e.start + 1} is not "
+                                            "UTF-8 text") from None
+
+
+def open_text(path: Path) -> TextLines:
+    """The lines of a plain or gzip text file, a pipe or standard input (``-``): see :class:`TextLines`."""
+    return TextLines(Path(path))
 
 
 def read_fasta(path: str | Path, *, keep_case: bool = False) -> Iterator[Record]:
@@ -56,6 +118,7 @@ def read_fasta(path: str | Path, *, keep_case: bool = False) -> Iterator[Record]
         Missing file, empty file, text that is not FASTA, a record with no sequence, a duplicate id.
     """
     path = Path(path)
+    name = source_name(path)
     seen: dict[str, int] = {}
     n = 0
     rid: str | None = None
@@ -63,38 +126,39 @@ def read_fasta(path: str | Path, *, keep_case: bool = False) -> Iterator[Record]
     chunks: list[str] = []
 
     def finish() -> Record:
-        seq = "".join(chunks).replace(" ", "")
+        seq = "".join(chunks).replace(" ", "").replace("\t", "")
         seq = seq if keep_case else seq.upper()
         if not seq:
-            raise InputError(path, "empty sequence", record=rid)
+            raise InputError(name, "empty sequence", record=rid)
+        if not seq.isascii():
+            bad = next(c for c in seq if not c.isascii())
+            raise InputError(name, f"invalid letter {bad!r} at position {seq.index(bad) + 1}", record=rid)
         return Record(rid or "", seq, desc)
 
     with open_text(path) as fh:
-        try:
-            for lineno, line in enumerate(fh, 1):
-                line = line.rstrip()
-                if not line:
-                    continue
-                if line[0] == ">":
-                    if rid is not None:
-                        yield finish()
-                    header = line[1:].strip()
-                    if not header:
-                        raise InputError(path, f"line {lineno}: header with no id")
-                    rid, _, desc = header.partition(" ")
-                    n += 1
-                    if rid in seen:
-                        raise InputError(path, f"duplicate id (first seen as record {seen[rid]})", record=rid)
-                    seen[rid] = n
-                    chunks = []
-                elif rid is None:
-                    raise InputError(path, f"not a FASTA file: line {lineno} comes before any '>' header")
-                else:
-                    chunks.append(line)
-        except (UnicodeDecodeError, gzip.BadGzipFile, EOFError) as e:
-            raise InputError(path, f"not a text FASTA file ({type(e).__name__})") from None
+        for lineno, line in enumerate(fh, 1):
+            line = line.rstrip()
+            if not line:
+                continue
+            if line[0] == ">":
+                if rid is not None:
+                    yield finish()
+                header = line[1:].strip()
+                if not header:
+                    raise InputError(name, f"line {lineno}: header with no id")
+                # any whitespace ends the id: a tab in a header must not end up inside the id (or a TSV row)
+                rid, desc = [*header.split(None, 1), ""][:2]
+                n += 1
+                if rid in seen:
+                    raise InputError(name, f"duplicate id (first seen as record {seen[rid]})", record=rid)
+                seen[rid] = n
+                chunks = []
+            elif rid is None:
+                raise InputError(name, f"not a FASTA file: line {lineno} comes before any '>' header")
+            else:
+                chunks.append(line)
     if rid is None:
-        raise InputError(path, "empty file: no FASTA records")
+        raise InputError(name, "empty file: no FASTA records")
     yield finish()
 
 

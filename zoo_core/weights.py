@@ -79,10 +79,11 @@ def unpublished_error(spec: ModelSpec, filename: str | None = None) -> WeightsNo
     )
 
 
-def hub_download(spec: ModelSpec, filename: str, *, local_files_only: bool) -> Path:
+def hub_download(spec: ModelSpec, filename: str, *, local_files_only: bool, pulling: bool = False) -> Path:
     """Fetch one file from the hub cache (or the hub) at the pinned revision, sha256-checked.
 
-    A corrupt download is removed from the cache before raising, so a retry fetches it again.
+    A corrupt download is removed from the cache before raising, so a retry fetches it again. ``pulling``: the
+    caller is `zoo pull`, so a failure says why the download failed rather than advising `zoo pull`.
 
     Raises
     ------
@@ -118,11 +119,16 @@ def hub_download(spec: ModelSpec, filename: str, *, local_files_only: bool) -> P
             )
         )
     except LocalEntryNotFoundError:
-        why = (
-            "downloading is off"
-            if local_files_only or _offline()
-            else f"the hub ({os.environ.get('HF_ENDPOINT') or 'https://huggingface.co'}) could not be reached"
-        )
+        hub = os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
+        off = f"HF_HUB_OFFLINE={os.environ.get('HF_HUB_OFFLINE')}" if _offline() else "local_files_only"
+        if pulling:
+            why = (f"downloading is off ({off}); unset HF_HUB_OFFLINE where the hub is reachable"
+                   if _offline() else f"the hub ({hub}) could not be reached; check the network and HF_ENDPOINT")
+            raise WeightsNotFoundError(
+                f"{spec.name}: cannot pull {filename} ({w.repo_id}@{w.revision[:10]}), it is not in the Hugging Face "
+                f"cache and {why}"
+            ) from None
+        why = f"downloading is off ({off})" if local_files_only or _offline() else f"the hub ({hub}) could not be reached"
         raise WeightsNotFoundError(
             f"{spec.name}: {filename} is not bundled and not in the Hugging Face cache "
             f"({w.repo_id}@{w.revision[:10]}) and {why}. Run `zoo pull {spec.name}` "
@@ -184,11 +190,12 @@ def pull(spec: ModelSpec) -> dict[str, Path]:
     Raises
     ------
     WeightsNotFoundError
-        The model is not published (no revision pinned), or a file cannot be fetched.
+        The model is not published (no revision pinned), or a file is not cached and cannot be fetched
+        (``HF_HUB_OFFLINE=1``, or the hub unreachable); files already cached are only verified.
     WeightsIntegrityError
         A fetched file's digest differs from model.yaml.
     """
     if spec.weights.revision is None:
         raise unpublished_error(spec)
-    return {f.name: hub_download(spec, f.name, local_files_only=False) for f in spec.weights.files}
+    return {f.name: hub_download(spec, f.name, local_files_only=False, pulling=True) for f in spec.weights.files}
 

@@ -10,7 +10,9 @@ stderr and exit code 1; set ``ZOO_DEBUG=1`` to see the traceback instead.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from typing import Any
 
 import click
@@ -77,8 +79,18 @@ def _add_commands() -> None:
 _add_commands()
 
 
+class _Terminated(BaseException):  # not Exception: no broad `except Exception` may swallow it
+    """SIGTERM (a scheduler's walltime kill), raised like Ctrl-C so that every temporary output is removed."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Entry point of the ``zoo`` script."""
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
     try:
         cli.main(args=argv, prog_name="zoo", standalone_mode=False)
     except ZooError as e:
@@ -87,11 +99,23 @@ def main(argv: list[str] | None = None) -> Any:
         click.echo(f"Error: {e}", err=True)
         click.echo("(set ZOO_DEBUG=1 for a traceback)", err=True)
         sys.exit(1)
+    except _Terminated:
+        click.echo("Terminated: nothing was written.", err=True)
+        sys.exit(143)
     except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+        click.echo("Aborted: nothing was written.", err=True)
         sys.exit(130)
+    except OSError as e:  # an OS refusal no zoo code anticipated (e.g. in a plugin's command): one line, not a traceback
+        if os.environ.get("ZOO_DEBUG"):
+            raise
+        where = f"{e.filename}: " if e.filename else ""
+        click.echo(f"Error: {where}{e.strerror or e}", err=True)
+        sys.exit(1)
     except click.ClickException as e:
         e.show()
         sys.exit(e.exit_code)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import click
 
@@ -29,5 +30,8 @@ def command(ctx: click.Context, as_json: bool) -> None:
         for name, task, organism, plugin, aliases in rows:
             also = f"  (also: {', '.join(aliases)})" if aliases else ""
             click.echo(f"{name:<{width}}  {task}  [{organism}; {plugin}]{also}")
-        if not rows:
+        if not rows and os.environ.get("ZOO_LOAD_PLUGINS") is not None:  # installed, maybe, but not allowed
+            click.echo(f"No models loaded: ZOO_LOAD_PLUGINS='{os.environ['ZOO_LOAD_PLUGINS']}' restricts plugins; "
+                       "unset it to load all.")
+        elif not rows:
             click.echo("No models installed. Install a plugin, e.g. `pip install zoo-xpresso`.")

@@ -47,9 +47,10 @@ def command(ctx: click.Context, model_id: str, inputs: tuple[Path, ...], output:
     Nothing is written unless every record succeeds.
     """
     from zoo_core.api import get_model
-    from zoo_core.output import table_format, write_table
+    from zoo_core.output import check_output, table_format, write_table
 
     options = split_options(params, ctx.command.model_options)
+    check_output(output, [*inputs, genome, *options.values()])
     table_format(output)
     model = get_model(model_id)
     model.load(device=device, weights_dir=weights_dir)

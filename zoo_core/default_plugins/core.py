@@ -43,6 +43,8 @@ def register_dataloaders(register: Callable[..., None]) -> None:
 
 @hookimpl
 def register_explainers(register: Callable[..., None]) -> None:
-    register("ism", _explainer("ism"), doc="in-silico saturation mutagenesis: f(mutant) - f(original)")
-    register("grad", _explainer("grad_x_input"), doc="gradient x input")
-    register("ig", _explainer("integrated_gradients"), doc="integrated gradients from the model's baseline, 32 steps")
+    register("ism", _explainer("ism"), doc="in-silico saturation mutagenesis: f(mutant) - f(original)",
+             passes=lambda length: 3 * length + 1)
+    register("grad", _explainer("grad_x_input"), doc="gradient x input", passes=lambda length: 1)
+    register("ig", _explainer("integrated_gradients"), doc="integrated gradients from the model's baseline, 32 steps",
+             passes=lambda length: 32)

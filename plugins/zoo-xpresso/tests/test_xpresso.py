@@ -144,3 +144,18 @@ def test_help_lists_features_and_only_the_core_flags_besides(zoo_cli) -> None:
     assert code == 0 and "--features PATH" in out
     flags = sorted({w.rstrip(",.") for w in out.split() if w.startswith("--")})
     assert flags == ["--batch-size", "--device", "--features", "--genome", "--help", "--output", "--quiet", "--weights-dir"]
+
+
+@pytest.mark.parametrize("device", ["cuda", "banana"])
+def test_unavailable_or_unknown_device_is_one_line_not_a_silent_cpu_run(zoo_cli, tmp_path: Path, device: str) -> None:
+    """TensorFlow ran a missing GPU's work on the CPU without a word; the core now refuses it."""
+    import tensorflow as tf
+
+    if device == "cuda" and tf.config.list_physical_devices("GPU"):
+        pytest.skip("this machine has a GPU")
+    out = tmp_path / "out.tsv"
+    code, _, err = zoo_cli("predict", "xpresso-human-median", EX / "promoters.fa", "--device", device, "-o", out)
+    assert code == 1 and "Traceback" not in err and not out.exists()
+    expected = ("Error: --device: 'cuda' is not available: TensorFlow" if device == "cuda"
+                else "Error: --device: unknown device 'banana'")
+    assert err.splitlines()[0].startswith(expected), err

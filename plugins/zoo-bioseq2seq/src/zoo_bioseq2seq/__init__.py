@@ -67,4 +67,5 @@ def register_dataloaders(register: Callable[..., None]) -> None:
 
 @hookimpl
 def register_explainers(register: Callable[..., None]) -> None:
-    register("mdig", mdig_attributions, doc="mutation-directed integrated gradients (Valencia & Hendrix 2023, Eq. 4), 32 steps")
+    register("mdig", mdig_attributions, doc="mutation-directed integrated gradients (Valencia & Hendrix 2023, Eq. 4), 32 steps",
+             passes=lambda length: 4 * 32)

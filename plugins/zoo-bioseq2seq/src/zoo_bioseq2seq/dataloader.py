@@ -19,8 +19,6 @@ error, because one transcript that long needs tens of GB for the encoder's feed-
 
 from __future__ import annotations
 
-import os
-import re
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -29,20 +27,21 @@ import numpy as np
 
 from zoo_bioseq2seq import DEFAULT_MAX_TOKENS
 from zoo_bioseq2seq.vocab import PAD, SRC_INDEX, encode_rna
+from zoo_core.dataloaders import INLINE, InlineRecords
 from zoo_core.encoding import one_hot
 from zoo_core.errors import InputError
 from zoo_core.model import Batch
-from zoo_core.seqio import Record, check_sequence, read_fasta
+from zoo_core.seqio import Record, check_sequence, read_fasta, source_name
+from zoo_core.sources import resolve
 from zoo_core.spec import ModelSpec
 
-Source = str | Path
+Source = str | Path | InlineRecords
 
 TOKENS_INPUT = "tokens"
 TRAINING_RANGE = (200, 1200)  # the authors' dataset, mammalian_200-1200
 WARN_LENGTH = 10_000
 MAX_LENGTH = 30_000
 _OWN_TOKENS = frozenset(t for t in SRC_INDEX if len(t) == 1)  # A C G T N R; other letters become <unk>
-_RAW = re.compile(r"[ACGTUNRYKMSWBDHV]+", re.IGNORECASE)
 
 
 def transcripts(spec: ModelSpec, sources: Iterable[Source], *, batch_size: int = 32,
@@ -109,15 +108,19 @@ def encode(records: list[tuple[str, str]], spec: ModelSpec) -> Batch:
 
 
 def _records(sources: Iterable[Source]) -> Iterator[tuple[Record, object]]:
-    """``(record, source)`` from FASTA paths or raw sequences (named ``seq_<i>``), ids unique across inputs."""
+    """``(record, source)`` from FASTA paths, sequence strings (named ``seq_<i>``) or in-memory records, ids unique
+    across inputs."""
     seen: set[str] = set()
     for i, src in enumerate(sources):
-        if isinstance(src, str) and _RAW.fullmatch(src) and not os.path.exists(src):
-            recs: Iterable[Record] = [Record(f"seq_{i}", src.upper())]
-            source: object = "<sequence>"
+        if isinstance(src, InlineRecords):
+            recs: Iterable[Record] = [Record(r.id, r.seq.upper()) for r in src.records]
+            source: object = src
         else:
-            source = Path(src)
-            recs = read_fasta(source)
+            resolved = resolve(src, i)
+            if isinstance(resolved, Record):
+                recs, source = [Record(resolved.id, resolved.seq.upper())], INLINE
+            else:
+                recs, source = read_fasta(resolved), source_name(resolved)
         for rec in recs:
             if rec.id in seen:
                 raise InputError(source, "duplicate id across inputs", record=rec.id)

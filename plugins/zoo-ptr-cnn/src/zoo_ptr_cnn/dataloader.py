@@ -14,23 +14,23 @@ which the network masks its padding with. :func:`read_tpm` reads the model's ``-
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from zoo_core.dataloaders import INLINE, InlineRecords
 from zoo_core.encoding import one_hot
 from zoo_core.errors import InputError
 from zoo_core.model import Batch
-from zoo_core.seqio import Record, read_fasta
+from zoo_core.seqio import Record, read_fasta, source_name
+from zoo_core.sources import resolve
 from zoo_core.spec import ModelSpec
 from zoo_ptr_cnn.regions import Regions, from_parts, split_record
 
 Source = str | Path
 ANNOTATION_SUFFIXES = (".gff", ".gff3", ".gtf")
-_RAW = re.compile(r"[ACGTUNacgtun]{3,}")
 TPM_THRESHOLD = 1.0  # the paper's (and training's) detection threshold; lower values become NaN
 
 
@@ -86,17 +86,23 @@ def iter_regions(sources: Iterable[Source], *, genome: Source | None = None,
         yield from _from_annotation(Path(gff), genome, wanted)
         return
     for i, src in enumerate(sources):
-        if isinstance(src, str) and _RAW.fullmatch(src):  # Python API: lower-case UTRs, upper-case CDS
-            yield split_record(Record(f"seq_{i}", src), source="<sequence>"), "<sequence>"
+        if isinstance(src, InlineRecords):
+            for rec in src.records:
+                yield split_record(rec, source=src), src
             continue
-        path = Path(src)
+        resolved = resolve(src, i)
+        if isinstance(resolved, Record):  # Python API: lower-case UTRs, upper-case CDS
+            yield split_record(resolved, source=INLINE), INLINE
+            continue
+        path = resolved
         if _is_annotation(path):
             if genome is None:
                 raise InputError(path, "a GFF/GTF input needs the genome FASTA it annotates (--genome)")
             yield from _from_annotation(path, genome, None)
         else:
+            name = source_name(path)
             for rec in read_fasta(path, keep_case=True):
-                yield split_record(rec, source=path), path
+                yield split_record(rec, source=name), name
 
 
 def _is_annotation(path: Path) -> bool:
@@ -156,33 +162,40 @@ def read_tpm(path: Source) -> tuple[list[str], dict[str, np.ndarray]]:
     Raises
     ------
     InputError
-        Missing file, no ``id`` column, no sample column, a non-numeric or negative value, duplicate ids.
+        Missing file, no ``id`` column, no sample column, duplicate ids, or a value that is not a finite,
+        non-negative number (text, an empty cell, NaN, inf), naming the row's id and the sample.
     """
     import pandas as pd
 
     path = Path(path)
     try:
-        df = pd.read_csv(path, sep="\t", dtype={"id": str})
+        # every cell as text, nothing read as NaN: ids keep their spelling ('007'), and an empty or 'NaN' cell is
+        # an error rather than a silent NaN column in the output (only TPM < 1 is NaN, by the documented threshold)
+        df = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as e:
         raise InputError(path, f"not a TSV table ({e})") from None
     if "id" not in df.columns or df.shape[1] < 2:
         raise InputError(path, f"expected an 'id' column and one TPM column per sample, found {list(df.columns)}")
+    ids = [i if isinstance(i, str) else "" for i in df["id"]]  # a missing field is NaN even without default NAs
     dup = df["id"][df["id"].duplicated()]
     if len(dup):
         raise InputError(path, "duplicate id in the TPM table", record=str(dup.iloc[0]))
     samples = [str(c) for c in df.columns if c != "id"]
-    values = df[samples].apply(pd.to_numeric, errors="coerce")
-    bad = values.isna() & df[samples].notna()
-    if bad.any().any():
-        row, col = np.argwhere(bad.to_numpy())[0]
-        raise InputError(path, f"sample {samples[col]!r}: {df[samples[col]].iloc[row]!r} is not a number",
-                         record=str(df["id"].iloc[row]))
-    x = values.to_numpy(np.float64)
+    raw = df[samples]
+    x = raw.apply(pd.to_numeric, errors="coerce").to_numpy(np.float64)
+    bad = ~np.isfinite(x)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        cell = raw.iat[row, col]
+        text = cell.strip() if isinstance(cell, str) else ""
+        why = ("empty cell" if not text else f"{text!r} is not a finite number" if np.isinf(x[row, col])
+               else f"{text!r} is not a number")
+        raise InputError(path, f"sample {samples[col]!r}: {why}", record=ids[row])
     if (x < 0).any():
         row, col = np.argwhere(x < 0)[0]
-        raise InputError(path, f"sample {samples[col]!r}: negative TPM", record=str(df["id"].iloc[row]))
+        raise InputError(path, f"sample {samples[col]!r}: negative TPM", record=ids[row])
     with np.errstate(divide="ignore", invalid="ignore"):
         logs = np.where(x >= TPM_THRESHOLD, np.log2(x), math.nan)
-    return samples, dict(zip(df["id"], logs, strict=True))
+    return samples, dict(zip(ids, logs, strict=True))

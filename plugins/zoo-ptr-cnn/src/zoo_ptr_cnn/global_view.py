@@ -36,6 +36,9 @@ def slope_table(members: list[Any]) -> Any:
 
 def write_global_view(members: list[Any], out: Path, *, title: str) -> list[Path]:
     """Write the files listed in the module docstring into ``out``; returns them."""
+    from zoo_core.plot import require_plot
+
+    require_plot(None)  # the one-line 'zoo[plot]' error, before any file is written, rather than an ImportError
     # Figure, not pyplot: a library must not switch the caller's matplotlib backend
     from matplotlib.figure import Figure
 

@@ -6,7 +6,7 @@ Three ways to mark the CDS in a FASTA file (1-based, inclusive coordinates, stop
 - GENCODE transcript headers: ``>ENST…|…|UTR5:1-63|CDS:64-1353|UTR3:1354-1688|``;
 - lower-case UTRs around an upper-case CDS.
 
-A record that cannot give a correct protein (no CDS, CDS outside the sequence, length not a multiple
+A record that cannot give a correct protein (no CDS, CDS start > end or outside the sequence, length not a multiple
 of 3, an in-frame stop codon inside the CDS, letters that are not nucleotides) is an error naming the
 file, the record and the reason. Records that can be predicted but are unusual get flags instead.
 """
@@ -53,7 +53,7 @@ def split_record(rec: Record, *, source: object) -> Regions:
     Raises
     ------
     InputError
-        No CDS marked, CDS coordinates outside the sequence, CDS length not a multiple of 3, an in-frame
+        No CDS marked, CDS start > end or outside the sequence, CDS length not a multiple of 3, an in-frame
         stop codon before the end of the CDS, or an invalid letter.
     """
     rid, seq = rec.id, rec.seq
@@ -64,6 +64,9 @@ def split_record(rec: Record, *, source: object) -> Regions:
         m = _CDS_ATTR.search(rec.description)
     if m:
         start, end = int(m.group(1)), int(m.group(2))
+        if start > end:  # reversed coordinates, not a CDS off the sequence: say so, or the user checks the wrong thing
+            raise InputError(source, f"CDS {start}-{end}: start > end (coordinates are 1-based START-END on the "
+                                     f"transcript's own strand)", record=rid)
         if not 1 <= start <= end <= len(seq):
             raise InputError(source, f"CDS {start}-{end} lies outside the {len(seq)}-nt sequence", record=rid)
         seq = _checked(seq.upper(), source, rid)
