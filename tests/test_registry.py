@@ -242,7 +242,7 @@ def test_python_api_predict_is_a_table_and_predict_array_an_array(toy, toy_examp
     assert [m.name for m in zoo.list_models()] == ["toy"]
     m = zoo.get_model("toy")
     assert m.info.name == "toy" and m.schema["inputs"][0]["length"] == 200
-    assert [o["name"] for o in m.schema["options"]] == ["features", "threshold"]
+    assert [o["name"] for o in m.schema["options"]] == ["threshold"]  # no --features: the toy has no numeric input
     df = m.predict(toy_example)
     assert list(df.columns) == ["id", "score", "label"]
     seqs = [r.seq for r in read_fasta(toy_example)]
@@ -265,12 +265,12 @@ def test_options_are_validated_by_name_and_type(toy, toy_example: Path, zoo_cli,
     from zoo_core.errors import InputError
 
     m = zoo.get_model("toy")
-    with pytest.raises(InputError, match="model toy has no option --treshold; its options: --features, --threshold"):
+    with pytest.raises(InputError, match="model toy has no option --treshold; its options: --threshold"):
         m.predict(toy_example, treshold=1)
     with pytest.raises(InputError, match="option --threshold: Input should be a valid number"):
         m.predict(toy_example, threshold="high")
     code, _, err = zoo_cli("predict", "toy", toy_example, "--treshold", "1", "-o", tmp_path / "o.tsv")
-    assert code == 2 and "model toy has no option --treshold; its own options: --features, --threshold" in err
+    assert code == 2 and "model toy has no option --treshold; its own options: --threshold" in err
     code, _, err = zoo_cli("predict", "toy", toy_example, "--threshold", "high", "-o", tmp_path / "o.tsv")
     assert code == 2 and "'high' is not a valid float" in err
     code, out, _ = zoo_cli("predict", "toy", "--help")

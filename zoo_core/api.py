@@ -52,7 +52,7 @@ class Model:
     @property
     def options(self) -> list[dict[str, Any]]:
         """This model's own options (its dataloader's and its model's): name, type, default, help."""
-        return describe(self._dataloader().options) + describe(self.entry.options)
+        return describe(self._dataloader().options_for(self.info)) + describe(self.entry.options)
 
     @property
     def schema(self) -> dict[str, Any]:
@@ -98,7 +98,7 @@ class Model:
         InputError
             An option this model does not have (naming the valid ones), or a value of the wrong type.
         """
-        dl, own = validate(self.name, [self._dataloader().options, self.entry.options], options)
+        dl, own = validate(self.name, [self._dataloader().options_for(self.info), self.entry.options], options)
         return dl, own
 
     def batches(self, inputs: Inputs | Arrays, *, batch_size: int = 32, genome: str | Path | None = None,

@@ -165,7 +165,7 @@ def describe_registry(reg: Any, reserved: set[str]) -> dict[str, Any]:
     for q, e in reg.models.items():
         dataloader_options: list[dict[str, Any]] = []
         try:
-            dataloader_options = describe(reg.dataloader(e).options)
+            dataloader_options = describe(reg.dataloader(e).options_for(e.spec))
         except Exception:  # a missing dataloader is reported when the model runs
             pass
         models.append({"qualified": q, "plugin": e.plugin, "spec_path": str(e.spec_path),

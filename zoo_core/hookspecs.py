@@ -29,7 +29,8 @@ def register_dataloaders(register: Callable[..., None]) -> None:
     """Register dataloaders: ``register(name, factory, options=None)``.
 
     ``factory(spec, sources, *, batch_size, genome, options)`` yields :class:`zoo_core.model.Batch` es;
-    ``options`` is an instance of the given :class:`zoo_core.options.Options` subclass (or None).
+    ``options`` is an instance of the given :class:`zoo_core.options.Options` subclass (or None). Instead of a class,
+    ``options`` may be a function of the model's spec returning the class or None, for options only some models use.
     """
 
 

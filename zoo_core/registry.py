@@ -66,9 +66,18 @@ class Provided:
     name: str
     obj: Callable[..., Any]
     plugin: str
-    options: type[Options] | None = None
+    options: type[Options] | Callable[[ModelSpec], type[Options] | None] | None = None
     doc: str = ""
     passes: Callable[[int], int] | None = None  # explainers: forward/backward passes for one sequence of length L
+
+    def options_for(self, spec: ModelSpec) -> type[Options] | None:
+        """The options class for one model: ``options`` itself, or what it returns for the model's spec (a
+        dataloader whose options only some models use, e.g. a table of numeric inputs)."""
+        if self.options is None or isinstance(self.options, type):
+            return self.options
+        cls = self.options(spec)
+        check_names(cls, f"dataloader '{self.name}'")
+        return cls
 
 
 @dataclass
@@ -175,13 +184,14 @@ class Registry:
         self._warn(ambiguity_message(alias, self.ambiguous[alias]))
 
     def _provider_callback(self, plugin: str, table: dict[tuple[str, str], Provided], what: str) -> Callable[..., None]:
-        def register(name: str, obj: Callable[..., Any], options: type[Options] | None = None, doc: str = "",
+        def register(name: str, obj: Callable[..., Any], options: Any = None, doc: str = "",
                      passes: Callable[[int], int] | None = None) -> None:
             if (plugin, name) in table:
                 self._fail(plugin, DuplicateModelError(f"{what} '{name}' is registered twice by '{plugin}'"))
                 return
             try:
-                check_names(options, f"{what} '{name}'")
+                if options is None or isinstance(options, type):  # a per-model callable is checked when called
+                    check_names(options, f"{what} '{name}'")
             except ValueError as e:
                 self._fail(plugin, e)
                 return

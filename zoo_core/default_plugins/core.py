@@ -38,7 +38,9 @@ def _explainer(name: str) -> Callable[..., Any]:
 
 @hookimpl
 def register_dataloaders(register: Callable[..., None]) -> None:
-    register("dna-window", dna_window, options=WindowOptions)
+    # --features only for models with numeric inputs: anyone else would be offered a flag that does nothing
+    register("dna-window", dna_window,
+             options=lambda spec: WindowOptions if any(i.kind == "numeric" for i in spec.inputs) else None)
 
 
 @hookimpl
