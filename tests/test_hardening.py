@@ -30,19 +30,19 @@ from zoo_core.seqio import read_fasta
 # ---- outputs never destroy inputs ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("which", ["input", "features", "symlink-to-input", "hardlink-to-input"])
+@pytest.mark.parametrize("which", ["input", "option-file", "symlink-to-input", "hardlink-to-input"])
 def test_an_output_that_is_an_input_is_refused_and_the_input_kept(toy, zoo_cli, toy_example: Path, tmp_path: Path,
                                                                   which: str) -> None:
     fasta = tmp_path / "in.fa"
     fasta.write_bytes(toy_example.read_bytes())
-    features = tmp_path / "features.tsv"
-    features.write_text("id\tx\n")
-    before = {p: p.read_bytes() for p in (fasta, features)}
+    genome = tmp_path / "genome.tsv"  # any option that names a file is an input
+    genome.write_text(">chr1\nACGT\n")
+    before = {p: p.read_bytes() for p in (fasta, genome)}
     args = ["predict", "toy", fasta, "-q"]
     if which == "input":
         out = fasta
-    elif which == "features":
-        out, args = features, [*args, "--features", features]
+    elif which == "option-file":
+        out, args = genome, [*args, "--genome", genome]
     elif which == "symlink-to-input":
         out = tmp_path / "link.tsv"
         out.symlink_to(fasta)
