@@ -12,21 +12,26 @@ setup: $(VENV)/.installed
 
 # torch is pinned to a CPU wheel: an unpinned torch pulls a multi-GB CUDA build
 $(VENV)/.installed: pyproject.toml plugins/zoo-xpresso/pyproject.toml plugins/zoo-ptr-cnn/pyproject.toml \
-		plugins/zoo-bioseq2seq/pyproject.toml
+		plugins/zoo-bioseq2seq/pyproject.toml plugins/zoo-framepool/pyproject.toml plugins/zoo-aparent2/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q "setuptools>=77" wheel
 	$(BIN)/pip install -q "torch==2.13.0"
 	$(BIN)/pip install -q -e . -e plugins/zoo-xpresso -e plugins/zoo-ptr-cnn -e plugins/zoo-bioseq2seq \
+		-e plugins/zoo-framepool -e plugins/zoo-aparent2 \
 		"pytest>=8" "ruff>=0.5" "pyarrow>=14" "matplotlib>=3.7" "logomaker>=0.8.7" "jsonschema>=4"
 	touch $@
 
-demo: setup  ## Xpresso on 4 real hg38 promoters; the Arabidopsis PTR-CNN on 24 held-out genes; bioseq2seq on 12 held-out RNAs
+# Xpresso on 4 real hg38 promoters; the Arabidopsis PTR-CNN on 24 held-out genes; bioseq2seq on 12 held-out RNAs;
+# Framepool on Kipoi's 5 published pathogenic 5'UTR variants
+demo: setup
 	$(BIN)/zoo predict xpresso-human-median $(EXAMPLES)/promoters.fa -o demo.tsv
 	@cat demo.tsv
 	$(BIN)/zoo predict ptr-cnn-athaliana $(PTR_EXAMPLES)/genes_athaliana.fa --tpm $(PTR_EXAMPLES)/tpm_athaliana.tsv -o demo_ptr.tsv
 	@cut -f1,6,7,10,13 demo_ptr.tsv | head -6
 	$(BIN)/zoo predict bioseq2seq $(B2S_EXAMPLES)/transcripts.fa -o demo_coding.tsv
 	@cat demo_coding.tsv
+	$(BIN)/zoo vep framepool --pairs plugins/zoo-framepool/src/zoo_framepool/examples/calvo_pairs.tsv -o demo_vep.tsv
+	@cat demo_vep.tsv
 
 test: setup  ## lint, then every test of the core and the plugins (no network needed)
 	$(BIN)/ruff check .
