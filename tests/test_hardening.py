@@ -261,3 +261,114 @@ def test_sigterm_leaves_no_partial_output(toy_site: Path, toy_plugin: ModuleType
 def test_python_api_misuse_is_an_input_error_with_the_expected_shape(toy, call, message: str) -> None:
     with pytest.raises(InputError, match=message):
         call(zoo.get_model("toy"))
+
+
+# ---- found by tests/test_fuzz.py ---------------------------------------------------------------------------
+
+
+def test_crlf_bed_rows_keep_their_names_and_strands(toy, tmp_path: Path) -> None:
+    """The last column kept its '\\r': ids ended in a carriage return, and a strand column was '+\\r', 'not +, - or .'."""
+    genome = tmp_path / "g.fa"
+    genome.write_text(">chr1\n" + "ACGT" * 100 + "\n")
+    bed = tmp_path / "x.bed"
+    bed.write_bytes(b"chr1\t10\t210\tr1\r\nchr1\t20\t220\tr2\t0\t-\r\n")
+    got = zoo.get_model("toy").predict(bed, genome=genome)
+    assert got["id"].tolist() == ["r1", "r2"] and got["strand"].tolist() == ["+", "-"]
+
+
+@pytest.mark.parametrize(("start", "end"), [(50, 20), (0, 200)])
+def test_a_gtf_transcript_that_is_not_an_interval_is_a_malformed_row(tmp_path: Path, start: int, end: int) -> None:
+    """End before start, or start 0 (GTF is 1-based), gave a window anyway: a silent prediction or an unrelated error."""
+    from zoo_core.intervals import read_intervals
+
+    gtf = tmp_path / "x.gtf"
+    gtf.write_text(f'chr1\tx\ttranscript\t{start}\t{end}\t.\t+\t.\ttranscript_id "t1";\n')
+    with pytest.raises(InputError, match=rf"line 1: malformed GTF/GFF row: start {start} / end {end} is not an interval"):
+        list(read_intervals(gtf))
+
+
+def test_a_nul_byte_is_an_error_naming_the_line(toy, zoo_cli, tmp_path: Path) -> None:
+    """A NUL in a FASTA header went into the id: `zoo explain` then died in h5py ('VLEN strings do not support
+    embedded NULLs') with a traceback."""
+    fasta = tmp_path / "in.fa"
+    fasta.write_bytes(b">a\x00b\n" + b"ACGT" * 50 + b"\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    code, _, err = zoo_cli("explain", "toy", fasta, "--method", "grad", "-o", out / "attr.h5", "-q")
+    assert code == 1 and "Traceback" not in err
+    assert err.splitlines()[0] == f"Error: {fasta}: line 1: byte 0x00 (NUL) at column 3: not a text file"
+    assert list(out.iterdir()) == []
+
+
+def test_pairs_and_feature_tables_are_read_like_every_other_input(toy, zoo_cli, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """gzip by content, standard input, one line for a truncated gzip (it was 'Aborted', exit 130: click reads an
+    EOFError as Ctrl-D), a folder and a bad byte as InputErrors, and a plain file named .gz no longer reported as an
+    error writing the output."""
+    from zoo_core.dataloaders import read_feature_table
+
+    seq = "ACGT" * 50
+    text = "id\tref\talt\n" + "".join(f"p{i}\t{seq}\t{seq[::-1]}\n" for i in range(300))
+    m = zoo.get_model("toy")
+    expected = m.score_pairs(pd.read_csv(io.StringIO(text), sep="\t"))
+    packed = tmp_path / "pairs.tsv"  # gzip, whatever the name
+    packed.write_bytes(gzip.compress(text.encode()))
+    pd.testing.assert_frame_equal(m.score_pairs(packed), expected)
+    named = tmp_path / "plain.tsv.gz"
+    named.write_text(text)
+    out = tmp_path / "out.tsv"
+    assert zoo_cli("vep", "toy", "--pairs", named, "-o", out, "-q")[0] == 0
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    assert zoo_cli("vep", "toy", "--pairs", "-", "-o", out, "-q")[0] == 0
+    truncated = tmp_path / "cut.tsv.gz"
+    truncated.write_bytes(packed.read_bytes()[:-100])
+    code, _, err = zoo_cli("vep", "toy", "--pairs", truncated, "-o", tmp_path / "cut-out.tsv")
+    assert code == 1 and err.startswith(f"Error: {truncated}: truncated gzip data after line ")
+    with pytest.raises(InputError, match="is a directory"):
+        m.score_pairs(tmp_path)
+    table = tmp_path / "features.tsv"
+    table.write_bytes(gzip.compress(b"id\tf1\tf2\na\t1\t2\n"))
+    assert read_feature_table(table, "extra", 2)["a"].tolist() == [1.0, 2.0]
+    table.write_bytes(b"id\tf1\tf2\na\t1\t2\nb\t3\t4 caf\xe9\n")
+    with pytest.raises(InputError, match=r"features\.tsv: line 3: byte 0xe9 at column 10 is not UTF-8 text"):
+        read_feature_table(table, "extra", 2)
+
+
+def test_a_first_row_longer_than_the_header_is_refused_not_shifted(toy, tmp_path: Path) -> None:
+    """pandas took the first cell of such a row as an index and shifted every column: the id became the ref sequence."""
+    seq = "ACGT" * 50
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text(f"id\tref\talt\np1\t{seq}\t{seq}\t\n")  # a tab at the end of the line
+    with pytest.raises(InputError) as e:
+        zoo.get_model("toy").score_pairs(pairs)
+    assert str(e.value) == f"{pairs}: line 2: more tab-separated cells than the header's 3 (a tab at the end of the line?)"
+    pairs.write_text(f"id\tref\talt\np1\t{seq}\t{seq}\np2\t{seq}\t{seq}\tx\n")  # a later row: pandas' own error, one line
+    with pytest.raises(InputError, match=r"Expected 3 fields in line 3, saw 4\)$"):
+        zoo.get_model("toy").score_pairs(pairs)
+
+
+def test_python_api_inputs_of_the_wrong_kind_are_input_errors(toy) -> None:
+    """These raised TypeError or ValueError; a misspelt input name was silently ignored (zeros, for an optional one)."""
+    m = zoo.get_model("toy")
+    x = np.eye(4, dtype=np.float32)[np.arange(200) % 4][None]
+    for junk in (5, None, 1.5):
+        with pytest.raises(InputError, match="give paths, sequences or an"):
+            m.predict(junk)
+    np.testing.assert_allclose(m.predict_array(x.tolist()), m.predict_array(x))  # nested lists are an array
+    with pytest.raises(InputError, match="no input named 'seqence'; toy's inputs are sequence"):
+        m.predict_array({"sequence": x, "seqence": 5})
+
+
+def test_a_png_title_in_a_script_the_font_lacks_is_not_warned_about(tmp_path: Path) -> None:
+    """matplotlib printed two 'Glyph … missing from font(s)' lines to stderr per PNG for such an id (CJK gene names)."""
+    import warnings
+
+    from zoo_core.explain import Attribution
+    from zoo_core.plot import plot_attribution
+
+    onehot = np.eye(4, dtype=np.float32)[np.arange(200) % 4]
+    a = Attribution("\U00055ab5基因", onehot * 0.1, onehot, 0.5, "sequence")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plot_attribution(a, tmp_path / "x.png", title=f"toy grad {a.id} sequence")
+    assert (tmp_path / "x.png").stat().st_size > 0

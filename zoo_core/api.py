@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import queue
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -113,6 +113,8 @@ class Model:
                  dl_options: Options | None) -> Iterator[Batch]:
         if isinstance(inputs, np.ndarray | Mapping):
             return array_batches(self.info, inputs, batch_size)
+        if not isinstance(inputs, str | Path | Iterable):
+            raise InputError("<inputs>", f"inputs is a {type(inputs).__name__}; give paths, sequences or an (N, L, 4) array")
         sources = [inputs] if isinstance(inputs, str | Path) else list(inputs)
         if not sources:
             raise InputError("<inputs>", "no inputs: give paths, sequences or an (N, L, 4) array")
@@ -151,11 +153,11 @@ class Model:
         """:meth:`score_pairs`, one DataFrame per chunk of ``batch_size`` pairs (streaming)."""
         from zoo_core.dataloaders import InlineRecords
         from zoo_core.pairs import read_pairs
-        from zoo_core.seqio import Record
+        from zoo_core.seqio import Record, source_name
 
         if batch_size < 1:
             raise InputError("<options>", f"batch_size must be at least 1, got {batch_size}")
-        label = str(pairs) if isinstance(pairs, str | Path) else "<pairs>"
+        label = source_name(Path(pairs)) if isinstance(pairs, str | Path) else "<pairs>"
         table = read_pairs(pairs)
         dl_options, model_options = self.validate_options(**options)
         model = self.load(device=device)
@@ -318,7 +320,11 @@ def array_batches(spec: ModelSpec, x: Arrays, batch_size: int) -> Iterator[Batch
         A missing input, arrays whose first axes differ, an empty array, or a sequence input that is not
         ``(N, L, 4)`` one-hot-like (finite, in [0, 1], of the model's length), naming the expected shape.
     """
-    arrays = {spec.sequence_input.name: x} if isinstance(x, np.ndarray) else dict(x)
+    arrays = dict(x) if isinstance(x, Mapping) else {spec.sequence_input.name: x}  # a list is an array too
+    unknown = sorted(map(str, set(arrays) - {i.name for i in spec.inputs}))
+    if unknown:  # a misspelt optional input would silently be zeros
+        raise InputError("<array>", f"no input named {unknown[0]!r}; {spec.name}'s inputs are "
+                                    f"{', '.join(i.name for i in spec.inputs)}")
     for i in spec.inputs:
         if i.name not in arrays and not (i.kind == "numeric" and i.optional):
             raise InputError("<array>", f"input '{i.name}' is required ({i.doc.strip()})")
@@ -343,7 +349,10 @@ def _checked_array(spec_input: Any, value: Any) -> np.ndarray:
     length = spec_input.length
     if spec_input.kind == "numeric":
         expected = f"(N, {length or 'k'})"
-        arr = np.asarray(value, np.float32)
+        try:
+            arr = np.asarray(value, np.float32)
+        except (TypeError, ValueError) as e:
+            raise InputError("<array>", f"input '{name}' is not a numeric array ({e}); expected {expected}") from None
         if arr.ndim != 2 or (length and arr.shape[1] != length):
             raise InputError("<array>", f"input '{name}' has shape {arr.shape}, expected {expected}")
     else:

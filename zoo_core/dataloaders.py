@@ -13,7 +13,7 @@ from zoo_core.encoding import one_hot
 from zoo_core.errors import InputError
 from zoo_core.intervals import Genome, is_interval_file, read_intervals
 from zoo_core.model import Batch
-from zoo_core.seqio import Record, check_sequence, read_fasta, source_name
+from zoo_core.seqio import Record, check_sequence, read_fasta, read_tsv, source_name
 from zoo_core.sources import resolve
 from zoo_core.spec import ModelSpec
 
@@ -94,10 +94,10 @@ def read_feature_table(path: str | Path, name: str, width: int) -> dict[str, np.
     try:
         # every cell as text, nothing read as NaN: ids keep their spelling ('007' is not 7) and compare as strings
         # with FASTA ids, and an empty or non-numeric cell is found by its row and column, not by a dtype
-        df = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as e:
+        df = read_tsv(path)  # plain or gzip, a pipe or standard input
+    except InputError:
+        raise
+    except (ValueError, pd.errors.ParserError) as e:
         raise InputError(path, f"not a TSV table ({e})") from None
     if "id" not in df.columns or df.shape[1] != width + 1:
         raise InputError(path, f"expected columns 'id' + {width} numeric columns for input '{name}', "

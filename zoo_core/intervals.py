@@ -55,7 +55,7 @@ def _lines(path: Path) -> Iterator[tuple[int, list[str]]]:
         with open_text(path) as fh:
             for n, line in enumerate(fh, 1):
                 if line.strip() and not line.startswith(("#", "track", "browser")):
-                    yield n, line.rstrip("\n").split("\t")
+                    yield n, line.rstrip("\r\n").split("\t")  # CRLF: no '\r' in the last column
     except UnicodeDecodeError:
         raise InputError(path, "not a text file") from None
 
@@ -120,7 +120,12 @@ def _gtf_row(cols: list[str]) -> Interval | None:
     name = attrs.get("transcript_id") or attrs.get("ID") or attrs.get("gene_id")
     if not name:
         raise ValueError("no transcript_id / ID attribute")
-    start, end = int(cols[3]) - 1, int(cols[4])
+    try:
+        start, end = int(cols[3]) - 1, int(cols[4])
+    except ValueError:
+        raise ValueError(f"start/end {cols[3]!r}/{cols[4]!r} are not integers") from None
+    if start < 0 or end <= start:  # 1-based inclusive: 1 <= start <= end
+        raise ValueError(f"start {cols[3]} / end {cols[4]} is not an interval")
     return Interval(cols[0], start, end, name.removeprefix("transcript:").removeprefix("rna-"), _strand(cols[6]))
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from zoo_core.errors import InputError
+from zoo_core.seqio import read_tsv, source_name
 
 COLUMNS = ("id", "ref", "alt")
 
@@ -22,12 +23,12 @@ def read_pairs(pairs: str | Path | pd.DataFrame) -> pd.DataFrame:
     """
     source: object = "<pairs>"
     if not isinstance(pairs, pd.DataFrame):
-        source = Path(pairs)
+        source = source_name(Path(pairs))
         try:
-            pairs = pd.read_csv(source, sep="\t", dtype=str, keep_default_na=False, comment=None)
-        except FileNotFoundError:
-            raise InputError(source, "no such file") from None
-        except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as e:
+            pairs = read_tsv(pairs)  # plain or gzip, a pipe or standard input
+        except InputError:
+            raise
+        except (ValueError, pd.errors.ParserError) as e:
             raise InputError(source, f"not a tab-separated table with columns id, ref, alt ({e})") from None
     missing = [c for c in COLUMNS if c not in pairs.columns]
     if missing:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +106,9 @@ def plot_attribution(a: Any, path: str | Path, *, title: str = "", window: int =
     lim = float(np.abs(scores[span]).max() or 1.0)
     bottom.set(xlim=(start - 0.5, start + w - 0.5), ylim=(-lim * 1.1, lim * 1.1), xlabel="position (0-based)",
                ylabel="score")
-    fig.tight_layout()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    # the format is explicit because the caller may write to a temporary name without a .png suffix
-    fig.savefig(path, dpi=100, format="png")
+    with warnings.catch_warnings():  # an id in a script the font lacks is drawn as boxes, not warned about per PNG
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        fig.tight_layout()
+        # the format is explicit because the caller may write to a temporary name without a .png suffix
+        fig.savefig(path, dpi=100, format="png")

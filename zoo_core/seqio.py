@@ -14,9 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Literal
+from typing import IO, TYPE_CHECKING, Literal
 
 from zoo_core.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Kind = Literal["dna", "rna", "protein"]
 
@@ -45,8 +48,9 @@ def source_name(path: Path) -> str:
 
 class TextLines:
     """The lines of a text file, plain or gzip (by its magic bytes, not its name), from a path, a pipe or
-    standard input (``-``). Lines are UTF-8 (a BOM is skipped); a byte that is not, or corrupt or truncated
-    compressed data, is an :class:`InputError` naming the file and the line, whoever reads the lines.
+    standard input (``-``). Lines are UTF-8 (a BOM is skipped); a byte that is not, a NUL (binary data: it would
+    end up inside an id, where HDF5 cannot store it), or corrupt or truncated compressed data, is an
+    :class:`InputError` naming the file and the line, whoever reads the lines.
     """
 
     def __init__(self, path: Path) -> None:
@@ -96,6 +100,9 @@ class TextLines:
             if first and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             first = False
+            nul = raw.find(b"\0")
+            if nul >= 0:
+                raise InputError(self.name, f"line {self.lineno}: byte 0x00 (NUL) at column {nul + 1}: not a text file")
             try:
                 yield raw.decode("utf-8")
             except UnicodeDecodeError as e:
@@ -106,6 +113,34 @@ class TextLines:
 def open_text(path: Path) -> TextLines:
     """The lines of a plain or gzip text file, a pipe or standard input (``-``): see :class:`TextLines`."""
     return TextLines(Path(path))
+
+
+def read_tsv(path: str | Path) -> pd.DataFrame:
+    """A tab-separated table with a header line, read through :func:`open_text` (plain or gzip, a pipe or standard
+    input, UTF-8, CRLF), every cell as text: ids keep their spelling ('007' is not 7) and nothing is read as NaN.
+
+    Raises
+    ------
+    InputError
+        What :class:`TextLines` refuses, or a first row with more cells than the header (pandas would silently take
+        its first cell as an index and shift every column), naming the file and the line.
+    pandas.errors.ParserError, ValueError
+        Text pandas cannot read as a table (the caller says which table it expected).
+    """
+    import pandas as pd
+
+    path = Path(path)
+    with open_text(path) as fh:
+        lines = list(fh)
+    try:
+        df = pd.read_csv(io.StringIO("".join(lines)), sep="\t", dtype=str, keep_default_na=False)
+    except pd.errors.ParserError as e:  # pandas ends its message with a newline: the error line would be two
+        raise pd.errors.ParserError(" ".join(str(e).split())) from None
+    if not isinstance(df.index, pd.RangeIndex):
+        n = [i for i, line in enumerate(lines, 1) if line.strip("\r\n")][1]
+        raise InputError(source_name(path), f"line {n}: more tab-separated cells than the header's {len(df.columns)} "
+                                            "(a tab at the end of the line?)")
+    return df
 
 
 def read_fasta(path: str | Path, *, keep_case: bool = False) -> Iterator[Record]:
