@@ -43,6 +43,12 @@ def metrics(labels: list[str], predicted: list[str]) -> dict[str, float]:
             "mcc": (tp * tn - fp * fn) / denom}
 
 
+def positional_identity(predicted: str, annotated: str) -> float:
+    """Residues equal at the same position, over the longer protein (no alignment: a lower bound on NW identity)."""
+    n = max(len(predicted), len(annotated))
+    return sum(a == b for a, b in zip(predicted, annotated, strict=False)) / n if n else 1.0
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     source = ap.add_mutually_exclusive_group(required=True)
@@ -52,6 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--split", default="test")
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--weights", default="best.safetensors", help="the run's checkpoint file to evaluate")
     args = ap.parse_args(argv)
     if args.model:
         result = evaluate_model(args.model, args.data, args.split)
@@ -64,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
     log = json.loads((args.run / "log.json").read_text())
     config = Bioseq2SeqConfig.from_dict(log["config"])
     model = Bioseq2Seq(config)
-    model.load_state_dict(load_file(str(args.run / "best.safetensors")))
+    model.load_state_dict(load_file(str(args.run / args.weights)))
     model.eval()
     df = pd.read_csv(args.data / f"{args.split}.tsv", sep="\t", keep_default_na=False, dtype=str)
     order = sorted(range(len(df)), key=lambda i: len(df["rna"][i]))  # similar lengths together: less padding
@@ -83,13 +90,15 @@ def main(argv: list[str] | None = None) -> None:
               "threads": torch.get_num_threads()}
     if not config.class_only:
         hits = [i for i in range(len(df)) if df["class"][i] == "PC" and predicted[i] == "PC"]
-        exact = 0
+        exact, identity = 0, []
         for s in range(0, len(hits), args.batch):
             idx = hits[s: s + args.batch]
             src, lengths = encode_batch([df["rna"][i] for i in idx])
             for i, hyp in zip(idx, greedy_decode(model, src, lengths), strict=True):
                 exact += hyp.protein == df["protein"][i]
+                identity.append(positional_identity(hyp.protein, df["protein"][i]))
         result["translation_exact_match_greedy"] = exact / len(hits) if hits else 0.0
+        result["translation_positional_identity_mean"] = sum(identity) / len(identity) if identity else 0.0
         result["correct_mrnas"] = len(hits)
     text = json.dumps(result, indent=1)
     print(text)

@@ -9,6 +9,11 @@ nucleotides binned by length, ``--accum`` batches per update, validation every `
 score, and the checkpoint with the best class + token accuracy kept. ``--edc`` trains the class-token-only
 EDC. Smaller CPU variants change ``--enc-layers`` / ``--d-ff``; the log says which. A killed run resumes
 from ``state.pt`` (our own file, read with ``weights_only=True``) at a fresh epoch.
+
+GPU runs: ``--device cuda`` (default: cuda when available), ``--max-minutes`` stops after a fixed wall time with a
+last validation and checkpoint (``last.safetensors`` beside ``best.safetensors``), ``--tf32`` lets float32 matrix
+products use TF32 on NVIDIA GPUs. The log (``log.json``) holds the validation curve and the mean training loss
+per sequence since the previous validation. ``--data`` may hold ``train.tsv.gz``/``valid.tsv.gz`` instead.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from zoo_bioseq2seq.vocab import PAD, encode_rna, encode_target
 
 
 def load(path: Path, class_only: bool) -> list[tuple[list[int], list[int]]]:
+    if not path.exists() and Path(f"{path}.gz").exists():
+        path = Path(f"{path}.gz")
     df = pd.read_csv(path, sep="\t", keep_default_na=False, dtype=str)
     return [(encode_rna(r), encode_target(p if c == "PC" else None, class_only=class_only))
             for r, c, p in zip(df["rna"], df["class"], df["protein"], strict=True)]
@@ -98,10 +105,19 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--max-hours", type=float, default=0, help="stop (resumably) after this much wall time")
     ap.add_argument("--seed", type=int, default=114)
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--device", help="cpu, cuda, cuda:1 … (default: cuda when available)")
+    ap.add_argument("--max-minutes", type=float, default=0,
+                    help="stop after this much wall time of this invocation, after a last validation and checkpoint")
+    ap.add_argument("--tf32", action="store_true", help="TF32 matrix products on NVIDIA GPUs")
+    ap.add_argument("--valid-minutes", type=float, default=0,
+                    help="also validate (and checkpoint) whenever this much wall time passed since the last validation")
     args = ap.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    if args.tf32:
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
     changes = {k: v for k, v in (("n_enc_layers", args.enc_layers), ("d_ff", args.d_ff), ("lr_warmup_steps", args.warmup))
                if v}
     config = (Bioseq2SeqConfig.edc_large if args.edc else Bioseq2SeqConfig.bioseq2seq)(**changes)
@@ -138,12 +154,17 @@ def main(argv: list[str] | None = None) -> None:
           file=sys.stderr)
     t0, start_wall = time.time(), log["wall_seconds"]
     done = False
+    train_loss, train_sents = torch.zeros((), device=device), 0
+    last_valid = t0
     while not done:
         sents = 0
         for k, idx in enumerate(batches(train, args.max_tokens, rng)):
             src, lengths, tgt = tensors(train, idx, device)
             # summed NLL; the update divides by the sequences of all its batches (OpenNMT norm_method "sents")
-            (sequence_loss(model(src, lengths, tgt[:, :-1]), tgt[:, 1:]) * len(idx)).backward()
+            loss = sequence_loss(model(src, lengths, tgt[:, :-1]), tgt[:, 1:]) * len(idx)
+            loss.backward()
+            train_loss += loss.detach()
+            train_sents += len(idx)
             sents += len(idx)
             if (k + 1) % args.accum:
                 continue
@@ -155,10 +176,16 @@ def main(argv: list[str] | None = None) -> None:
             opt.zero_grad()
             sents = 0
             update += 1
-            if update % args.valid_every == 0 or update >= args.max_updates:
+            out_of_time = bool(args.max_minutes) and time.time() - t0 > args.max_minutes * 60
+            due = bool(args.valid_minutes) and time.time() - last_valid > args.valid_minutes * 60
+            if update % args.valid_every == 0 or update >= args.max_updates or out_of_time or due:
+                last_valid = time.time()
                 scores = validate(model, valid, device, args.max_tokens)
                 wall = start_wall + time.time() - t0
-                log["history"].append({"update": update, "epoch": epoch, "wall_seconds": round(wall), **scores})
+                mean_train = float(train_loss) / max(train_sents, 1)
+                train_loss, train_sents = torch.zeros((), device=device), 0
+                log["history"].append({"update": update, "epoch": epoch, "wall_seconds": round(wall),
+                                       "train_loss": mean_train, **scores})
                 log["wall_seconds"] = wall
                 score = scores["class_acc"] + scores["token_acc"]
                 if score > best:
@@ -168,7 +195,11 @@ def main(argv: list[str] | None = None) -> None:
                     log["best_update"] = update
                 else:
                     bad += 1
-                print(f"update {update} epoch {epoch}: valid class acc {scores['class_acc']:.4f} token acc "
+                save_file({n: t.detach().cpu().contiguous() for n, t in model.state_dict().items()},
+                          str(args.out / "last.safetensors"))
+                log["last_update"] = update
+                print(f"update {update} epoch {epoch}: train loss {mean_train:.2f} valid class acc {scores['class_acc']:.4f} "
+                      "token acc "
                       f"{scores['token_acc']:.4f} loss {scores['loss']:.2f} ({wall / 60:.0f} min)", file=sys.stderr, flush=True)
                 # a resumed run starts a fresh epoch from this seed; finished updates are kept
                 seed = int(rng.integers(2**31))
@@ -177,7 +208,7 @@ def main(argv: list[str] | None = None) -> None:
                             "update": update, "epoch": epoch, "best": best, "bad": bad, "rng": seed}, state_path)
                 log_path.write_text(json.dumps(log, indent=1))
                 over_time = args.max_hours and time.time() - t0 > args.max_hours * 3600
-                if bad >= args.patience or update >= args.max_updates or over_time:
+                if bad >= args.patience or update >= args.max_updates or over_time or out_of_time:
                     done = True
                     break
         opt.zero_grad()  # a partial accumulation at the epoch's end is dropped
