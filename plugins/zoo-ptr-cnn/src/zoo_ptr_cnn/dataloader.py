@@ -24,7 +24,7 @@ from zoo_core.dataloaders import INLINE, InlineRecords
 from zoo_core.encoding import one_hot
 from zoo_core.errors import InputError
 from zoo_core.model import Batch
-from zoo_core.seqio import Record, read_fasta, source_name
+from zoo_core.seqio import Record, read_fasta, read_tsv, source_name
 from zoo_core.sources import resolve
 from zoo_core.spec import ModelSpec
 from zoo_ptr_cnn.regions import Regions, from_parts, split_record
@@ -171,10 +171,9 @@ def read_tpm(path: Source) -> tuple[list[str], dict[str, np.ndarray]]:
     try:
         # every cell as text, nothing read as NaN: ids keep their spelling ('007'), and an empty or 'NaN' cell is
         # an error rather than a silent NaN column in the output (only TPM < 1 is NaN, by the documented threshold)
-        df = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as e:
+        # zoo's own reader: gzip by content, pipes, UTF-8, CRLF, a row longer than the header refused, not shifted
+        df = read_tsv(path)
+    except (ValueError, pd.errors.ParserError) as e:
         raise InputError(path, f"not a TSV table ({e})") from None
     if "id" not in df.columns or df.shape[1] < 2:
         raise InputError(path, f"expected an 'id' column and one TPM column per sample, found {list(df.columns)}")
