@@ -30,6 +30,7 @@ from safetensors.numpy import save_file
 
 from zoo_core.spec import Metric, ModelSpec, load_spec
 from zoo_dev.specs import pin_weights, write_spec
+from zoo_framepool.network import KERAS_NAMES  # the plugin is installed wherever its weights are converted
 
 ROOT = Path(__file__).resolve().parents[3]
 FOLDER = Path(__file__).resolve().parents[1] / "src" / "zoo_framepool" / "models" / "framepool"
@@ -37,21 +38,6 @@ H5_NAME = "Framepool_combined_residual.h5"
 H5_SHA256 = "f009163ecb33e64f7a40db4f8da474317a1481003fdbacda95205736d956ad3b"  # framepool/README.txt
 H5_MD5 = "d1e9656725e730d509a09d5371e51bd2"  # the md5 kipoi/models Framepool/model.yaml pins for the Zenodo file
 
-# safetensors name -> (Keras layer, weight); the same table as zoo_framepool.network.KERAS_NAMES, kept here too
-# so that the script runs without the plugin installed
-KERAS_NAMES: dict[str, tuple[str, str]] = {
-    "conv0.weight": ("convolution_0", "kernel"),
-    "conv0.bias": ("convolution_0", "bias"),
-    "conv1.weight": ("convolution_1", "kernel"),
-    "conv1.bias": ("convolution_1", "bias"),
-    "conv2.weight": ("convolution_2", "kernel"),
-    "conv2.bias": ("convolution_2", "bias"),
-    "fc.weight": ("fully_connected_0", "kernel"),
-    "fc.bias": ("fully_connected_0", "bias"),
-    "out.weight": ("mrl_output_unscaled", "kernel"),
-    "out.bias": ("mrl_output_unscaled", "bias"),
-    "scaling.weight": ("scaling_regression", "kernel"),
-}
 
 
 def default_published() -> Path:
