@@ -894,7 +894,7 @@ def feature_docs(draw: Callable[..., Any]) -> Features:
         error = ("expected columns 'id' + 2 numeric columns",)
     elif damage == "ragged":  # the first data row: pandas would take its first cell as an index
         rows[r] = [*rows[r], "1"]
-        error = ("line 2: more tab-separated cells",) if r == 0 else ("not a TSV table", f"line {r + 2}, saw 4")
+        error = ("line 2: more tab-separated cells",) if r == 0 else ("not a tab-separated table", f"line {r + 2}, saw 4")
     lines = ["\t".join(header)]
     for rid, cells in zip(order, rows, strict=True):
         lines.append("\t".join([*cells[:id_at], rid, *cells[id_at:]]))

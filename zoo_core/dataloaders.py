@@ -91,14 +91,9 @@ def read_feature_table(path: str | Path, name: str, width: int) -> dict[str, np.
     import pandas as pd
 
     path = Path(path)
-    try:
-        # every cell as text, nothing read as NaN: ids keep their spelling ('007' is not 7) and compare as strings
-        # with FASTA ids, and an empty or non-numeric cell is found by its row and column, not by a dtype
-        df = read_tsv(path)  # plain or gzip, a pipe or standard input
-    except InputError:
-        raise
-    except (ValueError, pd.errors.ParserError) as e:
-        raise InputError(path, f"not a TSV table ({e})") from None
+    # every cell as text, nothing read as NaN: ids keep their spelling ('007' is not 7) and compare as strings
+    # with FASTA ids, and an empty or non-numeric cell is found by its row and column, not by a dtype
+    df = read_tsv(path, f"'id' + {width} numeric columns for input '{name}'")
     if "id" not in df.columns or df.shape[1] != width + 1:
         raise InputError(path, f"expected columns 'id' + {width} numeric columns for input '{name}', "
                                f"found {list(df.columns)}")

@@ -24,12 +24,7 @@ def read_pairs(pairs: str | Path | pd.DataFrame) -> pd.DataFrame:
     source: object = "<pairs>"
     if not isinstance(pairs, pd.DataFrame):
         source = source_name(Path(pairs))
-        try:
-            pairs = read_tsv(pairs)  # plain or gzip, a pipe or standard input
-        except InputError:
-            raise
-        except (ValueError, pd.errors.ParserError) as e:
-            raise InputError(source, f"not a tab-separated table with columns id, ref, alt ({e})") from None
+        pairs = read_tsv(pairs, "columns id, ref, alt")  # plain or gzip, a pipe or standard input
     missing = [c for c in COLUMNS if c not in pairs.columns]
     if missing:
         raise InputError(source, f"no column {missing[0]!r}; a pairs table has columns id, ref, alt "

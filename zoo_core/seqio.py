@@ -115,17 +115,16 @@ def open_text(path: Path) -> TextLines:
     return TextLines(Path(path))
 
 
-def read_tsv(path: str | Path) -> pd.DataFrame:
+def read_tsv(path: str | Path, what: str = "a table") -> pd.DataFrame:
     """A tab-separated table with a header line, read through :func:`open_text` (plain or gzip, a pipe or standard
     input, UTF-8, CRLF), every cell as text: ids keep their spelling ('007' is not 7) and nothing is read as NaN.
 
     Raises
     ------
     InputError
-        What :class:`TextLines` refuses, or a first row with more cells than the header (pandas would silently take
-        its first cell as an index and shift every column), naming the file and the line.
-    pandas.errors.ParserError, ValueError
-        Text pandas cannot read as a table (the caller says which table it expected).
+        What :class:`TextLines` refuses, a first row with more cells than the header (pandas would silently take
+        its first cell as an index and shift every column), or text pandas cannot read as a table ("not a
+        tab-separated table: <what>"), naming the file and, where known, the line.
     """
     import pandas as pd
 
@@ -134,8 +133,8 @@ def read_tsv(path: str | Path) -> pd.DataFrame:
         lines = list(fh)
     try:
         df = pd.read_csv(io.StringIO("".join(lines)), sep="\t", dtype=str, keep_default_na=False)
-    except pd.errors.ParserError as e:  # pandas ends its message with a newline: the error line would be two
-        raise pd.errors.ParserError(" ".join(str(e).split())) from None
+    except (ValueError, pd.errors.ParserError) as e:  # pandas' message may span lines: keep the error to one
+        raise InputError(source_name(path), f"not a tab-separated table: {what} ({' '.join(str(e).split())})") from None
     if not isinstance(df.index, pd.RangeIndex):
         n = [i for i, line in enumerate(lines, 1) if line.strip("\r\n")][1]
         raise InputError(source_name(path), f"line {n}: more tab-separated cells than the header's {len(df.columns)} "
