@@ -168,13 +168,9 @@ def read_tpm(path: Source) -> tuple[list[str], dict[str, np.ndarray]]:
     import pandas as pd
 
     path = Path(path)
-    try:
-        # every cell as text, nothing read as NaN: ids keep their spelling ('007'), and an empty or 'NaN' cell is
-        # an error rather than a silent NaN column in the output (only TPM < 1 is NaN, by the documented threshold)
-        # zoo's own reader: gzip by content, pipes, UTF-8, CRLF, a row longer than the header refused, not shifted
-        df = read_tsv(path)
-    except (ValueError, pd.errors.ParserError) as e:
-        raise InputError(path, f"not a TSV table ({e})") from None
+    # every cell as text, nothing read as NaN: ids keep their spelling ('007'), and an empty or 'NaN' cell is
+    # an error rather than a silent NaN column in the output (only TPM < 1 is NaN, by the documented threshold)
+    df = read_tsv(path, "'id' + one TPM column per sample")
     if "id" not in df.columns or df.shape[1] < 2:
         raise InputError(path, f"expected an 'id' column and one TPM column per sample, found {list(df.columns)}")
     ids = [i if isinstance(i, str) else "" for i in df["id"]]  # a missing field is NaN even without default NAs
