@@ -69,3 +69,29 @@ def test_a_bad_sequence_names_the_pair_and_the_allele(toy, pairs, zoo_cli, tmp_p
     code, _, err = zoo_cli("vep", "toy", "--pairs", path, "-o", tmp_path / "out.tsv")
     assert code == 1 and f"{path} (alt): record 'var5': invalid nucleotide letter 'X' at position 51" in err
     assert not (tmp_path / "out.tsv").exists()
+
+
+def test_generic_score_functions_match_their_definitions() -> None:
+    from zoo_core.model import score_function
+
+    ref, alt = np.array([0.2, 0.5, 2.0, -1.0]), np.array([0.8, 0.5, 1.0, 0.5])
+    np.testing.assert_allclose(score_function("diff", ref, alt), [0.6, 0.0, -1.0, 1.5])
+    got = score_function("log2fc", ref, alt)
+    np.testing.assert_allclose(got[:3], [2.0, 0.0, -1.0])
+    assert np.isnan(got[3])  # a non-positive value has no fold change
+    logit = score_function("logit_diff", ref[:2], alt[:2])
+    np.testing.assert_allclose(logit, [np.log(0.8 / 0.2) - np.log(0.2 / 0.8), 0.0])
+
+
+def test_a_declared_function_is_computed_by_the_core_from_the_allele_values(toy) -> None:
+    from zoo_core.spec import ModelSpec
+
+    m = zoo.get_model("toy")
+    model = m.load()
+    data = m.info.model_dump()
+    data["variant_scores"] = [{"name": "score_fc", "output": "score", "function": "log2fc", "unit": "log2",
+                               "doc": "log2 fold change"}]
+    model.spec = ModelSpec.model_validate(data)
+    ref = {"score": np.array([1.0, 4.0])}
+    alt = {"score": np.array([2.0, 1.0])}
+    np.testing.assert_allclose(model.compare_alleles(ref, alt)["score_fc"], [1.0, -2.0])

@@ -40,6 +40,24 @@ class Batch:
 Outputs = Mapping[str, Any]
 
 
+def score_function(name: str, ref: Any, alt: Any) -> np.ndarray:
+    """The generic variant scores: ref, alt, diff = alt − ref, log2fc = log2(alt / ref) (NaN unless both are
+    positive), logit_diff = logit(alt) − logit(ref) (probabilities; NaN outside [0, 1])."""
+    r, a = np.asarray(ref, np.float64), np.asarray(alt, np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if name == "ref":
+            return r
+        if name == "alt":
+            return a
+        if name == "diff":
+            return a - r
+        if name == "log2fc":
+            return np.where((r > 0) & (a > 0), np.log2(a / r), np.nan)
+        if name == "logit_diff":
+            return (np.log(a) - np.log1p(-a)) - (np.log(r) - np.log1p(-r))
+    raise ValueError(f"unknown score function {name!r}")
+
+
 class ZooModel(ABC):
     """A loaded model. Plugins subclass this; users get it through ``zoo.get_model(...).load()``.
 
@@ -72,12 +90,29 @@ class ZooModel(ABC):
 
     def score_pairs(self, ref: Batch, alt: Batch, options: Options | None = None) -> Outputs:
         """Scores of aligned ref/alt batches (same ids, record by record), by the names model.yaml's
-        ``variant_scores`` declares. The default: ``ref_o``, ``alt_o`` and ``delta_o`` = alt − ref for each
-        numeric output ``o``. Override it for a model's own scores (a log ratio, a windowed log-odds, …)."""
-        r, a = self.numeric(ref.inputs), self.numeric(alt.inputs)
+        ``variant_scores`` declares: :meth:`compare_alleles` of the two sides' :meth:`allele_values`."""
+        return self.compare_alleles(self.allele_values(ref, options), self.allele_values(alt, options), options)
+
+    def allele_values(self, batch: Batch, options: Options | None = None) -> Outputs:
+        """What variant scores compare, per record of one allele's batch: ``{name: (N, ...)}``.
+
+        ``zoo vep`` predicts each reference input once and each alternative once, and pairs the values
+        afterwards, so this must depend on nothing but the batch. The default is every numeric scalar output;
+        override it to add values a score needs (a prediction with the 3' end shifted, the logits of a
+        distribution).
+        """
+        return self.numeric(batch.inputs)
+
+    def compare_alleles(self, ref: Outputs, alt: Outputs, options: Options | None = None) -> Outputs:
+        """Variant scores from paired allele values (row k of ``ref`` against row k of ``alt``).
+
+        The default computes every declared score that has a ``function`` (ref, alt, diff, log2fc, logit_diff)
+        from its ``output``; override it for scores model.yaml declares without one, and call this for the rest.
+        """
         out: dict[str, np.ndarray] = {}
-        for name in r:
-            out |= {f"ref_{name}": r[name], f"alt_{name}": a[name], f"delta_{name}": a[name] - r[name]}
+        for score in self.spec.pair_scores:
+            if score.function is not None and score.output is not None:
+                out[score.name] = score_function(score.function, ref[score.output], alt[score.output])
         return out
 
     def numeric(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

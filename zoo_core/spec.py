@@ -97,6 +97,40 @@ class OutputSpec(_Strict):
         return column.startswith(head) and column.endswith(tail) and len(column) > len(head) + len(tail)
 
 
+ScoreFunction = Literal["ref", "alt", "diff", "log2fc", "logit_diff"]
+
+
+class VariantScoreSpec(OutputSpec):
+    output: str | None = Field(
+        None,
+        description="The allele value the score compares: a numeric output, or a value the model's allele_values "
+        "returns (e.g. 'mrl_shift1'). Its ref and alt values fill ref_value and alt_value in `zoo vep` tables.")
+    function: ScoreFunction | None = Field(
+        None,
+        description="How the core computes the score from the output's ref and alt values, with no plugin code: "
+        "ref, alt, diff (alt - ref), log2fc (log2(alt / ref), for positive outputs) or logit_diff "
+        "(logit(alt) - logit(ref), for probabilities). Empty: the model's compare_alleles returns it.")
+
+    @model_validator(mode="after")
+    def _function_needs_output(self) -> VariantScoreSpec:
+        if self.function is not None and self.output is None:
+            raise ValueError("a score with a function names the output it applies to (output: ...)")
+        return self
+
+
+VepAnchor = Literal["window", "utr5", "transcript", "coding_transcript"]
+
+
+class VepSpec(_Strict):
+    anchor: VepAnchor = Field(
+        description="How `zoo vep` builds this model's input around a variant from a genome and an annotation: "
+        "'window' = the first sequence input's fixed length placed with its anchor index on the 5' end of each "
+        "BED interval or GTF/GFF3 transcript (a TSS, a PAS hexamer); 'utr5' = the spliced 5'UTR of each coding "
+        "transcript; 'transcript' = each spliced transcript, coding ones marked cds=START-END in the record "
+        "description; 'coding_transcript' = the same, coding transcripts only.")
+    doc: str | None = Field(None, description="What the annotation should hold for this model, e.g. 'PAS hexamers'.")
+
+
 class DataloaderSpec(_Strict):
     name: str = Field(description="A dataloader registered through the `register_dataloaders` hook.")
     args: dict[str, Any] = Field(default_factory=dict, description="Keyword arguments passed to the dataloader.")
@@ -171,10 +205,12 @@ class ModelSpec(_Strict):
     inputs: list[InputSpec] = Field(min_length=1, description="What the model reads; FASTA/BED feed the first sequence input.")
     outputs: list[OutputSpec] = Field(
         min_length=1, description="Output columns. The numeric scalar ones, in this order, are what predict_on_batch returns.")
-    variant_scores: list[OutputSpec] = Field(
+    variant_scores: list[VariantScoreSpec] = Field(
         default_factory=list,
         description="What scoring a ref/alt sequence pair returns (zoo vep), declared like outputs. Empty: for each "
         "numeric output o, ref_o, alt_o and delta_o = alt - ref.")
+    vep: VepSpec | None = Field(None, description="How `zoo vep` turns a VCF into this model's inputs (its anchor); "
+                                                  "without it the model scores sequence pairs only (--pairs).")
     dataloader: DataloaderSpec = Field(description="How input files become model-ready batches.")
     weights: WeightsSpec = Field(description="Where the weights are published and their digests.")
     explain: ExplainSpec = Field(default_factory=ExplainSpec, description="Supported attribution methods and baseline.")
@@ -192,15 +228,18 @@ class ModelSpec(_Strict):
         return [i for i in self.inputs if i.kind != "numeric" and i.encoding == "one-hot-acgt"]
 
     @property
-    def pair_scores(self) -> list[OutputSpec]:
-        """``variant_scores``, or the default ref_o, alt_o, delta_o for each numeric output o."""
+    def pair_scores(self) -> list[VariantScoreSpec]:
+        """``variant_scores``, or the default ref_o, alt_o, delta_o (alt - ref) for each numeric output o."""
         if self.variant_scores:
             return list(self.variant_scores)
         out = []
         for o in self.numeric_outputs:
-            out += [OutputSpec(name=f"ref_{o.name}", unit=o.unit, doc=f"{o.name} of the reference sequence."),
-                    OutputSpec(name=f"alt_{o.name}", unit=o.unit, doc=f"{o.name} of the alternative sequence."),
-                    OutputSpec(name=f"delta_{o.name}", unit=o.unit, doc=f"alt - ref of {o.name}.")]
+            out += [VariantScoreSpec(name=f"ref_{o.name}", unit=o.unit, doc=f"{o.name} of the reference sequence.",
+                                     output=o.name, function="ref"),
+                    VariantScoreSpec(name=f"alt_{o.name}", unit=o.unit, doc=f"{o.name} of the alternative sequence.",
+                                     output=o.name, function="alt"),
+                    VariantScoreSpec(name=f"delta_{o.name}", unit=o.unit, doc=f"alt - ref of {o.name}.",
+                                     output=o.name, function="diff")]
         return out
 
     @property
@@ -217,6 +256,13 @@ class ModelSpec(_Strict):
             raise ValueError("output names must be unique")
         if not self.numeric_outputs:
             raise ValueError("at least one output must be a numeric scalar (what attributions explain)")
+        scores = [s.name for s in self.variant_scores]
+        if len(set(scores)) != len(scores):
+            raise ValueError("variant_scores names must be unique")
+        if self.vep is not None and self.vep.anchor == "window":
+            seq = self.sequence_input
+            if seq.length is None or seq.anchor is None:
+                raise ValueError("vep.anchor 'window' needs a fixed-length first sequence input with an anchor")
         target = self.explain.target
         if target is not None and target not in [o.name for o in self.numeric_outputs]:
             raise ValueError(f"explain.target {target!r} is not a numeric scalar output")

@@ -11,9 +11,9 @@ Library: the network adds a learned per-bin bias for one of the 13 MPRA librarie
 ``library`` option (default 11, 'array') picks it for ``predict`` and ``score_pairs``; ``predict_on_batch``,
 which attribution methods call and which cannot see options, always uses 11.
 
-Variant scores (``score_pairs``): for a half-open bin range [a, b), log-odds = log(p / (1 − p)) with
+Variant scores (``allele_values``): for a half-open bin range [a, b), log-odds = log(p / (1 − p)) with
 p = Σ cleavage[a:b], computed from the logits as logsumexp(inside) − logsumexp(outside) so that p near 0 or
-1 keeps its precision; delta = alt − ref.
+1 keeps its precision; the declared scores are alt − ref of each.
 """
 
 from __future__ import annotations
@@ -35,9 +35,8 @@ if TYPE_CHECKING:
     from zoo_aparent2 import Aparent2Options
 
 N_VALUE = 0.25
-# name -> half-open cleavage-bin range of the log-odds deltas score_pairs returns
-LOGODDS_RANGES = {"delta_logodds_77_127": (77, 127), "delta_logodds_0_205": (0, 205),
-                  "delta_logodds_80_110": (ISO_BINS.start, ISO_BINS.stop)}
+# allele value -> half-open cleavage-bin range of its log-odds (the variant scores are their alt - ref)
+LOGODDS_RANGES = {"logodds_77_127": (77, 127), "logodds_0_205": (0, 205), "logodds_80_110": (ISO_BINS.start, ISO_BINS.stop)}
 
 
 def window_logodds(logits: torch.Tensor, start: int, stop: int) -> torch.Tensor:
@@ -109,16 +108,14 @@ class Aparent2Model(ZooModel):
             cut = torch.softmax(self.logits(batch.inputs[self.input_name], self._library(options)), dim=1).double()
         return {"iso_prob": cut[:, ISO_BINS].sum(dim=1).cpu().numpy(), "cleavage": cut.cpu().numpy()}
 
-    def score_pairs(self, ref: Batch, alt: Batch, options: Aparent2Options | None = None) -> Outputs:
-        library = self._library(options)
+    def allele_values(self, batch: Batch, options: Aparent2Options | None = None) -> Outputs:
+        """iso_prob and the log-odds of cleavage in each range of ``LOGODDS_RANGES``, from one forward pass;
+        the variant scores are their alt − ref (model.yaml ``variant_scores``)."""
         with torch.inference_mode():
-            z_ref = self.logits(ref.inputs[self.input_name], library)
-            z_alt = self.logits(alt.inputs[self.input_name], library)
-        out: dict[str, Any] = {}
+            z = self.logits(batch.inputs[self.input_name], self._library(options))
+        out: dict[str, Any] = {"iso_prob": torch.softmax(z, dim=1)[:, ISO_BINS].double().sum(dim=1).cpu().numpy()}
         for name, (a, b) in LOGODDS_RANGES.items():
-            out[name] = (window_logodds(z_alt, a, b) - window_logodds(z_ref, a, b)).cpu().numpy()
-        for allele, z in (("ref", z_ref), ("alt", z_alt)):
-            out[f"iso_prob_{allele}"] = torch.softmax(z, dim=1)[:, ISO_BINS].double().sum(dim=1).cpu().numpy()
+            out[name] = window_logodds(z, a, b).cpu().numpy()
         return out
 
     def gradient(self, inputs: dict[str, np.ndarray], *, target: str, name: str) -> np.ndarray:

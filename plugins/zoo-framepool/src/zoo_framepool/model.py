@@ -176,18 +176,11 @@ class FramepoolModel(ZooModel):
         assert x.grad is not None
         return x.grad.cpu().numpy()
 
-    def score_pairs(self, ref: Batch, alt: Batch, options: FramepoolOptions | None = None) -> dict[str, np.ndarray]:
-        """Kipoi's Framepool variant effect: ``log2(MRL_alt / MRL_ref)`` in frame and with the 3' end shifted
-        by 1 and 2 all-zero positions (both sequences), plus the two in-frame MRLs.
-
-        A non-positive MRL (the model's output is not bounded below) gives NaN, as ``np.log2`` does.
-        """
-        library = library_of(options)
-        r, a = self._shifted(ref.inputs, library), self._shifted(alt.inputs, library)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lfc = np.log2(a / r)
-        return {"mrl_ref": r[0], "mrl_alt": a[0], "mrl_log2fc": lfc[0], "mrl_log2fc_shift1": lfc[1],
-                "mrl_log2fc_shift2": lfc[2]}
+    def allele_values(self, batch: Batch, options: FramepoolOptions | None = None) -> dict[str, np.ndarray]:
+        """The MRL in frame and with the 3' end shifted by 1 and 2 all-zero positions (Kipoi's Framepool
+        variant effect compares each between alleles: model.yaml's ``variant_scores``)."""
+        mrl = self._shifted(batch.inputs, library_of(options))
+        return {"mrl": mrl[0], "mrl_shift1": mrl[1], "mrl_shift2": mrl[2]}
 
     def _shifted(self, inputs: Mapping[str, np.ndarray], library: tuple[float, float]) -> np.ndarray:
         return self._grouped(inputs, lambda x, ends: self.net.shifted(x, ends, library))
