@@ -176,6 +176,47 @@ class Model:
                 yield output_table(self.info, Batch(r.ids, {}), model.score_pairs(r, a, model_options),
                                    declared=self.info.pair_scores)
 
+    def score_vcf(self, vcf: str | Path, *, genome: str | Path, annotation: str | Path, batch_size: int = 32,
+                  device: str | None = None, shard: str | None = None, **options: Any) -> pd.DataFrame:
+        """Variant effects from a VCF: one row per (ALT allele, model input it changes, declared score).
+
+        Parameters
+        ----------
+        vcf: VCF/BCF, plain or bgzip (``-`` = standard input); multi-allelic records give one row set per ALT.
+        genome: genome FASTA (plain or bgzip); REF is checked against it.
+        annotation: BED (window models: 5' ends) or GTF/GFF3 (transcripts), as the model's ``vep.anchor`` needs.
+        shard: ``"K/N"``, the records whose 0-based ordinal is K−1 modulo N.
+        options: the model's own options.
+
+        Returns
+        -------
+        ``pd.DataFrame`` with columns :data:`zoo_core.vep.COLUMNS`; ``.attrs["summary"]`` holds the counts
+        (:class:`zoo_core.vep.Summary`: records, alleles outside every input, flags, forward passes).
+
+        Raises
+        ------
+        InputError
+            A missing or malformed VCF/annotation, a VCF contig the genome lacks, a model without a vep anchor.
+        """
+        from zoo_core.vep import COLUMNS
+
+        run = self.score_vcf_iter(vcf, genome=genome, annotation=annotation, batch_size=batch_size, device=device,
+                                  shard=shard, **options)
+        chunks = list(run)
+        df = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=COLUMNS)
+        df.attrs["summary"] = run.summary
+        return df
+
+    def score_vcf_iter(self, vcf: str | Path, *, genome: str | Path, annotation: str | Path, batch_size: int = 32,
+                       device: str | None = None, shard: str | None = None, chunk_size: int = 5000,
+                       **options: Any) -> Any:
+        """:meth:`score_vcf` streamed: a :class:`zoo_core.vep.VepRun`, which yields one table per chunk of
+        ``chunk_size`` VCF records and keeps the running ``summary``."""
+        from zoo_core.vep import VepRun
+
+        return VepRun(self, vcf, genome=genome, annotation=annotation, batch_size=batch_size, device=device,
+                      shard=shard, chunk_size=chunk_size, **options)
+
     def predict(self, inputs: Inputs | Arrays, *, batch_size: int = 32, device: str | None = None,
                 genome: str | Path | None = None, **options: Any) -> pd.DataFrame:
         """Predict from FASTA / BED / GTF paths, sequence strings, or one-hot arrays.

@@ -11,7 +11,9 @@ and k columns ``name.0`` … ``name.<k-1>`` in TSV/CSV.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import importlib.util
+import io
 import os
 import shutil
 import sys
@@ -31,12 +33,18 @@ TABLE_FORMATS = {".tsv": "tsv", ".txt": "tsv", ".csv": "csv", ".parquet": "parqu
 
 
 def table_format(path: str | Path) -> str:
-    """'tsv', 'csv', 'parquet' or 'hdf5' from the file extension (unknown → error); ``-`` (standard output) is TSV."""
+    """'tsv', 'csv', 'parquet' or 'hdf5' from the file extension, 'tsv.gz' or 'csv.gz' for gzip text (unknown →
+    error); ``-`` (standard output) is TSV."""
     if str(path) == STDOUT:
         return "tsv"
-    suffix = Path(path).suffix.lower()
-    if suffix not in TABLE_FORMATS:
-        raise InputError(path, f"unknown output format {suffix!r}; use .tsv, .csv, .parquet or .h5")
+    name = Path(path).name.lower()
+    gz = name.endswith(".gz")
+    suffix = Path(name.removesuffix(".gz")).suffix
+    if suffix not in TABLE_FORMATS or (gz and TABLE_FORMATS[suffix] not in ("tsv", "csv")):
+        shown = f"{suffix}.gz" if gz else suffix
+        raise InputError(path, f"unknown output format {shown!r}; use .tsv, .tsv.gz, .csv, .csv.gz, .parquet or .h5")
+    if gz:
+        return f"{TABLE_FORMATS[suffix]}.gz"
     if TABLE_FORMATS[suffix] == "parquet" and importlib.util.find_spec("pyarrow") is None:
         raise InputError(path, "Parquet output needs pyarrow: pip install 'zoo[parquet]'")
     return TABLE_FORMATS[suffix]
@@ -178,8 +186,10 @@ class TableWriter:
             self._pq.write_table(table)
         else:
             if self._fh is None:
-                self._fh = open(self.tmp, "w", newline="")
-            sep = "\t" if self.fmt == "tsv" else ","
+                # mtime 0: the same table gives the same bytes
+                self._fh = (io.TextIOWrapper(gzip.GzipFile(self.tmp, "wb", mtime=0), newline="")
+                            if self.fmt.endswith(".gz") else open(self.tmp, "w", newline=""))
+            sep = "\t" if self.fmt.startswith("tsv") else ","
             flat_columns(df).to_csv(self._fh, sep=sep, index=False, header=self.rows == 0, float_format="%.8g")
         self.rows += len(df)
 
@@ -192,36 +202,37 @@ class TableWriter:
             self._fh.close()
 
 
-def write_table(path: str | Path, chunks: Iterator[pd.DataFrame]) -> int:
+def write_table(path: str | Path, chunks: Iterator[pd.DataFrame], *, allow_empty: bool = False) -> int:
     """Stream ``chunks`` into ``path`` atomically. Returns the number of rows written.
 
     Raises
     ------
     InputError
-        Unknown extension, missing output folder, or no rows at all. Any exception raised while
-        producing ``chunks`` propagates and leaves no file behind.
+        Unknown extension, missing output folder, or no rows at all (unless ``allow_empty``: then the columns
+        of the chunks are written, e.g. a variant table where no variant touched a model input). Any exception
+        raised while producing ``chunks`` propagates and leaves no file behind.
     """
     fmt = table_format(path)
     if str(path) == STDOUT:  # written whole at the end, so that a failed run prints nothing
         with tempfile.TemporaryDirectory() as folder:
             tmp = Path(folder) / "table.tsv"
-            rows = _write_chunks(tmp, fmt, chunks, path)
+            rows = _write_chunks(tmp, fmt, chunks, path, allow_empty)
             with open(tmp, "rb") as fh:
                 shutil.copyfileobj(fh, sys.stdout.buffer)
             sys.stdout.buffer.flush()
         return rows
     with atomic_path(path) as (tmp, _):
-        return _write_chunks(tmp, fmt, chunks, path)
+        return _write_chunks(tmp, fmt, chunks, path, allow_empty)
 
 
-def _write_chunks(tmp: Path, fmt: str, chunks: Iterator[pd.DataFrame], path: str | Path) -> int:
+def _write_chunks(tmp: Path, fmt: str, chunks: Iterator[pd.DataFrame], path: str | Path, allow_empty: bool) -> int:
     writer = TableWriter(tmp, fmt)
     try:
         for df in chunks:
             writer.write(df)
     finally:
         writer.close()
-    if writer.rows == 0:
+    if writer.rows == 0 and not allow_empty:
         raise InputError(path, "nothing to write: no input records")
     return writer.rows
 

@@ -124,6 +124,7 @@ def model_spec(name: str, aliases: list[str], config: Bioseq2SeqConfig, prov: di
             {"name": "logit_diff", "unit": "logit",
              "doc": "S = logit(<PC>) - logit(<NC>) at the first decoding step; what ism, grad, ig and mdig explain."},
         ],
+        "vep": {"anchor": "transcript", "doc": "A GTF/GFF3 of transcripts (exons; CDS optional)."},
         "dataloader": {"name": "transcripts"},
         "weights": {
             "repo_id": previous.repo_id if previous else f"zoo-models/{name}",
