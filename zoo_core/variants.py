@@ -172,7 +172,11 @@ def open_vcf(path: str | Path) -> Any:
         The file is missing or is not VCF/BCF.
     """
     from cyvcf2 import VCF
+    from cyvcf2.cyvcf2 import set_htslib_log_level
 
+    # htslib warns on stderr for every contig a header does not declare (common, and harmless here: contigs are
+    # matched to the genome); errors still reach the user as one InputError line
+    set_htslib_log_level(1)
     if str(path) != "-" and not Path(path).is_file():
         raise InputError(path, "no such VCF file")
     try:

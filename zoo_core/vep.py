@@ -25,6 +25,7 @@ import pandas as pd
 from zoo_core.anchors import Feature, FeatureIndex
 from zoo_core.errors import InputError, ModelSpecError
 from zoo_core.intervals import Genome, Interval
+from zoo_core.model import Batch
 from zoo_core.seqio import Record
 from zoo_core.variants import SKIPPED_KINDS, Variant, open_vcf, read_vcf
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from zoo_core.options import Options
 
 RECORD = "_record"  # the VCF record's ordinal: kept while writing VCF output, dropped from tables
+SOURCE = "<variant inputs>"  # how a dataloader's errors name the inputs built from variants
 COLUMNS = ["chrom", "pos", "ref", "alt", "id", "gene_id", "transcript_id", "strand", "model", "output",
            "ref_value", "alt_value", "score_name", "score", "flag"]
 
@@ -157,19 +159,25 @@ def _allele_values(model: Model, loaded: ZooModel, inputs: list[tuple[str, str]]
         return {}, set()
     records = [Record(str(i), seq, desc) for i, (seq, desc) in enumerate(inputs)]
     rejected: set[int] = set()
-    try:
-        batches = list(model._batches([InlineRecords("<variant inputs>", records)], batch_size, None, options[0]))
-    except InputError:
-        batches = []
-        for rec in records:  # find the ones the dataloader refuses, and score the rest
+
+    def batches() -> Iterator[Batch]:
+        """One batch at a time (a chunk's one-hot inputs would not fit in memory at once); a group the dataloader
+        refuses is retried record by record, to find the refused ones and score the rest."""
+        for start in range(0, len(records), batch_size):
+            group = records[start: start + batch_size]
             try:
-                batches += list(model._batches([InlineRecords("<variant inputs>", [rec])], 1, None, options[0]))
-            except InputError as e:
-                rejected.add(int(rec.id))
-                if len(summary.reasons) < 3:
-                    summary.reasons.append(str(e).replace("<variant inputs>: ", ""))
+                yield from list(model._batches([InlineRecords(SOURCE, group)], batch_size, None, options[0]))
+            except InputError:
+                for rec in group:
+                    try:
+                        yield from list(model._batches([InlineRecords(SOURCE, [rec])], 1, None, options[0]))
+                    except InputError as e:
+                        rejected.add(int(rec.id))
+                        if len(summary.reasons) < 3:
+                            summary.reasons.append(str(e).replace(f"{SOURCE}: ", ""))
+
     out: dict[str, np.ndarray] = {}
-    for batch in batches:
+    for batch in batches():
         vals = loaded.allele_values(batch, options[1])
         rows = np.array([int(i) for i in batch.ids])
         for k, v in vals.items():
