@@ -266,6 +266,7 @@ class VepRun:
                           f"(scores: zoo info {self.model.name}; flags joined by &)"})
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
+        wrote = False
         for chunk in read_vcf(self.vcf, self.genome, chunk_size=self.chunk_size, shard=self.shard,
                               keep_records=self.keep_records, reader=self.reader):
             table, counts = score_chunk(self.model, self.loaded, chunk.variants, self.index, self.genome,
@@ -273,7 +274,14 @@ class VepRun:
             counts.records = chunk.n_records
             self.summary += counts
             self.records, self.ordinals = chunk.records, chunk.ordinals
-            yield table if self.keep_records else table.drop(columns=RECORD)
+            if not self.keep_records:
+                table = table.drop(columns=RECORD)
+                if table.empty:  # a chunk wholly outside every input: nothing to write (its columns lack dtypes)
+                    continue
+                wrote = True
+            yield table
+        if not self.keep_records and not wrote:
+            yield _table(self.model, [], [], {}, {}).drop(columns=RECORD)  # the columns, for an empty table
 
 
 def write_vcf(path: str | Path, run: VepRun, progress: Any = None) -> int:
