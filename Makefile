@@ -22,7 +22,7 @@ $(VENV)/.installed: pyproject.toml plugins/zoo-xpresso/pyproject.toml plugins/zo
 	touch $@
 
 # Xpresso on 4 real hg38 promoters; the Arabidopsis PTR-CNN on 24 held-out genes; bioseq2seq on 12 held-out RNAs;
-# Framepool on Kipoi's 5 published pathogenic 5'UTR variants
+# Framepool on Kipoi's 5 published pathogenic 5'UTR variants; Xpresso on 10 VCF records around the 4 TSSs
 demo: setup
 	$(BIN)/zoo predict xpresso-human-median $(EXAMPLES)/promoters.fa -o demo.tsv
 	@cat demo.tsv
@@ -32,6 +32,9 @@ demo: setup
 	@cat demo_coding.tsv
 	$(BIN)/zoo vep framepool --pairs plugins/zoo-framepool/src/zoo_framepool/examples/calvo_pairs.tsv -o demo_vep.tsv
 	@cat demo_vep.tsv
+	$(BIN)/zoo vep xpresso-human-median $(EXAMPLES)/variants.vcf --genome $(EXAMPLES)/chr22_32000000_32300000.fa \
+		--annotation $(EXAMPLES)/tss.bed -o demo_vep_vcf.tsv
+	@cut -f1-5,6,8,11-15 demo_vep_vcf.tsv
 
 test: setup  ## lint, then every test of the core and the plugins (no network needed)
 	$(BIN)/ruff check .

@@ -117,3 +117,17 @@ def test_a_gtf_of_transcripts_gives_the_same_scores_as_a_bed_of_tss(tmp_path: Pa
     by_gtf = m.score_vcf(vcf, genome=GENOME, annotation=gtf)
     np.testing.assert_allclose(by_gtf["score"], by_bed["score"], atol=1e-7)
     assert by_gtf["transcript_id"].tolist() == [f"{g}.t1" for g in by_bed["gene_id"]]
+
+
+def test_the_readme_example_vcf(zoo_cli, tmp_path: Path) -> None:
+    out = tmp_path / "effects.tsv"
+    code, _, err = zoo_cli("vep", "xpresso-human-median", EX / "variants.vcf", "--genome", GENOME, "--annotation",
+                           EX / "tss.bed", "-o", out)
+    assert code == 0, err
+    got = pd.read_csv(out, sep="\t", keep_default_na=False, na_values=[""])
+    assert "10 records, 12 ALT alleles" in err and "1 alleles outside every input" in err
+    assert got["id"].tolist() == ["ex1", "ex2", "ex3", "ex5", "ex6", "ex6", "ex6", "ex7", "ex8", "ex9", "ex10"]
+    assert got.loc[got["id"] == "ex9", "flag"].tolist() == ["symbolic_alt"] and got["score"].isna().sum() == 1
+    kipoi = pd.read_csv(EX / "kipoi_expected.tsv", sep="\t").set_index("id")["expression_pred"]
+    # the reference value of each window is the published prediction of that promoter
+    assert np.abs(got["ref_value"].dropna() - kipoi.loc[got["gene_id"]].to_numpy()[got["ref_value"].notna()]).max() < 1e-5
