@@ -24,6 +24,7 @@ from zoo_core.errors import InputError
 from zoo_core.intervals import Genome
 from zoo_core.seqio import reverse_complement
 from zoo_core.variants import allele
+from zoo_dev.vcf import write_vcf
 
 LENGTH, ANCHOR = 200, 50  # the toy's window, with its anchor (a "site") at index 50
 
@@ -66,10 +67,7 @@ def toy_vep(toy_plugin: ModuleType, use_plugins: Callable, tmp_path: Path) -> st
 
 
 def _vcf(path: Path, rows: list[tuple], contigs: tuple[str, ...] = ("chr1", "chr2")) -> Path:
-    head = "##fileformat=VCFv4.2\n" + "".join(f"##contig=<ID={c}>\n" for c in contigs)
-    head += "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
-    path.write_text(head + "".join("\t".join(map(str, r)) + "\t.\tPASS\t.\n" for r in rows))
-    return path
+    return write_vcf(path, rows, contigs)
 
 
 def _window(seq: str, site: int, strand: str) -> str:

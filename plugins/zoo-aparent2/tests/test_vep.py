@@ -14,6 +14,7 @@ import pytest
 
 import zoo
 from zoo_core.seqio import reverse_complement
+from zoo_dev.vcf import vcf_record
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "src" / "zoo_aparent2" / "examples"
 PAIRS = pd.read_csv(EXAMPLES / "variant_pairs.tsv", sep="\t")
@@ -27,22 +28,6 @@ SHIFT = 40  # a second PAS site this far downstream of each published one: its w
 FLANK = 150
 STYLES = ["hexamer", "site", "window"]
 Cli = Callable[..., tuple[int, str, str]]
-
-
-def _change(ref: str, alt: str) -> tuple[int, str, str]:
-    """0-based offset, REF and ALT of the one VCF record that turns ``ref`` into ``alt`` (an SNV, MNV or, with
-    the padding base before it, an indel); both start and end with the same flank."""
-    p = 0
-    while p < min(len(ref), len(alt)) and ref[p] == alt[p]:
-        p += 1
-    s = 0
-    while s < min(len(ref), len(alt)) - p and ref[-1 - s] == alt[-1 - s]:
-        s += 1
-    r, a = ref[p:len(ref) - s], alt[p:len(alt) - s]
-    if not r or not a:
-        p -= 1
-        r, a = ref[p] + r, ref[p] + a
-    return p, r, a
 
 
 def _strand(k: int, style: str) -> str:
@@ -88,10 +73,10 @@ def _build(folder: Path, style: str, *, indels: bool = False,
         start = len(contigs[contig]) + FLANK  # the window's plus-strand start, either strand (equal flanks)
         alts = {"_var": alt}
         if indels:
-            at = _change(row.ref, row.alt)[0]
+            at = vcf_record(row.ref, row.alt)[0]
             alts.update({k: plus(upstream + w + downstream) for k, w in _indels(row.ref, at).items()})
         for suffix, seq in alts.items():
-            at, r, a = _change(ref, seq)
+            at, r, a = vcf_record(ref, seq)
             records.append((contig, len(contigs[contig]) + at + 1, row.id + suffix, r, a))
         if extended is not None:
             extended[row.id] = upstream + row.ref + downstream
@@ -171,7 +156,7 @@ def test_indels_keep_the_window_length_taking_flank_away_from_the_pas(tmp_path: 
     _check(got, "site")
     rows = []
     for row in PAIRS.itertuples():
-        at = _change(row.ref, row.alt)[0]
+        at = vcf_record(row.ref, row.alt)[0]
         ext = extended[row.id]
         for suffix, window in _indels(row.ref, at).items():
             alt_ext = ext[:FLANK] + window + ext[FLANK + LENGTH:]

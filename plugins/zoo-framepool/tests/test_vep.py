@@ -15,6 +15,7 @@ import pytest
 
 import zoo
 from zoo_core.seqio import reverse_complement
+from zoo_dev.vcf import vcf_record
 
 EX = Path(__file__).resolve().parents[1] / "src" / "zoo_framepool" / "examples"
 PAIRS = pd.read_csv(EX / "calvo_pairs.tsv", sep="\t")
@@ -53,22 +54,6 @@ class Transcript:
     strand: str
     exons: list[Span]  # genomic, 0-based half-open, sorted
     cds: list[Span]
-
-
-def _change(ref: str, alt: str) -> tuple[int, str, str]:
-    """0-based offset, REF and ALT of the one VCF record that turns ``ref`` into ``alt`` (an SNV, MNV or, with
-    the padding base before it, an indel); both start and end with the same flank."""
-    p = 0
-    while p < min(len(ref), len(alt)) and ref[p] == alt[p]:
-        p += 1
-    s = 0
-    while s < min(len(ref), len(alt)) - p and ref[-1 - s] == alt[-1 - s]:
-        s += 1
-    r, a = ref[p:len(ref) - s], alt[p:len(alt) - s]
-    if not r or not a:
-        p -= 1
-        r, a = ref[p] + r, ref[p] + a
-    return p, r, a
 
 
 def _pre_mrna(mrna: str, cuts: list[int], introns: list[str]) -> tuple[str, list[Span]]:
@@ -119,9 +104,9 @@ class GenomeBuilder:
                                            sorted(genomic(*x) for x in cds_pre)))
         block = plus(pre)
         for vid, alt_mrna in alts.items():
-            where, delta = _change(mrna, alt_mrna)[0], len(alt_mrna) - len(mrna)
+            where, delta = vcf_record(mrna, alt_mrna)[0], len(alt_mrna) - len(mrna)
             alt_cuts = [c + delta if c > where else c for c in cuts]
-            at, ref, alt = _change(block, plus(_pre_mrna(alt_mrna, alt_cuts, introns)[0]))
+            at, ref, alt = vcf_record(block, plus(_pre_mrna(alt_mrna, alt_cuts, introns)[0]))
             self.records.append((contig, offset + at + 1, vid, ref, alt))
         self.contigs[contig] += block
 
@@ -172,7 +157,7 @@ def _build(folder: Path, fmt: str, *, indels: bool = False,
     for row in PAIRS.itertuples():
         contig, strand, splits = LAYOUT[row.gene]
         ref, alt = row.ref, row.alt
-        change = _change(ref, alt)[0]
+        change = vcf_record(ref, alt)[0]
         cds = "ATG" + "".join(b.rng.choice(["GCT", "GAA", "CTG", "AAG", "TCC", "GGC"], 30)) + "TGA"
         tail = b.filler(40)
         cuts = []
@@ -287,7 +272,7 @@ def test_indels_with_a_padding_base_score_the_edited_utr(tmp_path: Path) -> None
     got = model.score_vcf(vcf, genome=genome, annotation=ann)
     _check_published(got)
     pairs = pd.DataFrame([(row.id + k, row.ref, u) for row in PAIRS.itertuples()
-                          for k, u in _indels(row.ref, _change(row.ref, row.alt)[0]).items()], columns=["id", "ref", "alt"])
+                          for k, u in _indels(row.ref, vcf_record(row.ref, row.alt)[0]).items()], columns=["id", "ref", "alt"])
     expected = model.score_pairs(pairs).set_index("id")
     indel = got[got["id"].isin(pairs["id"])]
     assert len(indel) == len(pairs) * len(SCORES) and indel["flag"].fillna("").eq("").all()

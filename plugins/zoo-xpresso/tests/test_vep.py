@@ -15,6 +15,7 @@ import pytest
 
 import zoo
 from zoo_core.seqio import reverse_complement
+from zoo_dev.vcf import write_vcf
 
 EX = Path(__file__).resolve().parents[1] / "src" / "zoo_xpresso" / "examples"
 GENOME = EX / "chr22_32000000_32300000.fa"
@@ -68,8 +69,7 @@ def test_vep_equals_predict_on_independently_built_windows(zoo_cli, tmp_path: Pa
     strands = {name: strand for name, _, strand in _tss()}
     rows = _variants(seq)
     vcf = tmp_path / "variants.vcf"
-    vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" + "".join(
-        f"{CONTIG}\t{p + 1}\tv{k}\t{ref}\t{alt}\t.\t.\t.\n" for k, (p, ref, alt, _, _) in enumerate(rows)))
+    write_vcf(vcf, [(CONTIG, p + 1, f"v{k}", ref, alt) for k, (p, ref, alt, _, _) in enumerate(rows)])
     out = tmp_path / "effects.parquet"
     code, _, err = zoo_cli("vep", "xpresso-human-median", vcf, "--genome", GENOME, "--annotation", EX / "tss.bed",
                            "-o", out)
@@ -110,8 +110,7 @@ def test_a_gtf_of_transcripts_gives_the_same_scores_as_a_bed_of_tss(tmp_path: Pa
     gtf.write_text("\n".join(lines) + "\n")
     rows = _variants(seq)[::5]
     vcf = tmp_path / "v.vcf"
-    vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" + "".join(
-        f"{CONTIG}\t{p + 1}\tv{k}\t{ref}\t{alt}\t.\t.\t.\n" for k, (p, ref, alt, _, _) in enumerate(rows)))
+    write_vcf(vcf, [(CONTIG, p + 1, f"v{k}", ref, alt) for k, (p, ref, alt, _, _) in enumerate(rows)])
     m = zoo.get_model("xpresso-human-median")
     by_bed = m.score_vcf(vcf, genome=GENOME, annotation=EX / "tss.bed")
     by_gtf = m.score_vcf(vcf, genome=GENOME, annotation=gtf)
