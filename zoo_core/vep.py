@@ -72,8 +72,10 @@ class Summary:
         parts = [f"{model}: {self.records:,} records, {self.alleles:,} ALT alleles",
                  f"{self.scored:,} (allele, feature) pairs scored", f"{self.outside:,} alleles outside every input"]
         if self.flagged:
-            parts.append(f"{self.flagged:,} pairs flagged (ref_mismatch {self.ref_mismatch:,}, "
-                         f"symbolic/other ALT {self.skipped_alt:,}, rejected by the model {self.rejected:,})")
+            parts.append(f"{self.flagged:,} pairs flagged, not scored (ref_mismatch {self.ref_mismatch:,}, "
+                         f"rejected by the model {self.rejected:,})")
+        if self.skipped_alt:
+            parts.append(f"{self.skipped_alt:,} symbolic, breakend, '*' or '.' ALTs not scored")
         if self.scored:
             parts.append(f"{self.passes_per_scored:.3f} forward passes per scored pair")
         return "; ".join(parts)
@@ -101,12 +103,13 @@ def score_chunk(model: Model, loaded: ZooModel, variants: list[Variant], index: 
     refs: dict[Feature, int] = {}
     genome_ref: dict[tuple[str, int, str], bool] = {}
     for v in variants:
+        if v.kind != "sequence":
+            summary.skipped_alt += 1  # counted wherever it lies; rows only where it meets an input
         feats = [f for f in index.overlapping(v.contig, v.start, v.end) if f.touches(v)]
         if not feats:
             summary.outside += 1
             continue
         if v.kind != "sequence":
-            summary.skipped_alt += 1
             pending += [_Pending(v, f, [SKIPPED_KINDS[v.kind]]) for f in feats]
             continue
         key = (v.contig, v.pos, v.ref)
@@ -258,7 +261,14 @@ class VepRun:
 
     def add_info_header(self) -> None:
         """Declare :attr:`info_id` in the reader's header (before iterating), for :func:`write_vcf`."""
-        names = [s.name for s in self.model.info.pair_scores if s.function not in ("ref", "alt")]
+        scores = [s for s in self.model.info.pair_scores if s.function not in ("ref", "alt")]
+        names = [s.name for s in scores]
+        for s in scores:  # each field of the entry defined in the header, not only named
+            doc = " ".join(f"{s.doc} ({s.unit})".split())  # one header line
+            self.reader.add_to_header(f"##{self.info_id}_{s.name}={doc}")
+        self.reader.add_to_header(f"##{self.info_id}_flag=empty, or flags joined by &: ref_mismatch, symbolic_alt, "
+                                  "breakend_alt, spanning_deletion, missing_alt, invalid_alt, exon_boundary, "
+                                  "cds_boundary, frameshift, rejected (see zoo vep --help)")
         self.reader.add_info_to_header({
             "ID": self.info_id, "Number": ".", "Type": "String",
             "Description": f"zoo vep {self.model.name} {self.model.info.version}, one entry per ALT allele and "
