@@ -12,6 +12,7 @@ the + strand, three on −).
 2. The same variants as ref/alt sequences: the ref and the alt window of each variant written to two FASTAs
    (by the documented rule, with the core's own builder so the inputs are identical), then `zoo predict` on each,
    in one subprocess; its time is the baseline of the speed-up (2 forward passes per variant).
+   Then the same VCF in chunks of 100 records, with the RSS after every 10th chunk: memory over time.
 3. Sparse VCF, ``--sparse`` records (default 1,000,000) over the whole piece, 0.1 % inside a window: peak RSS
    of the run against the same VCF cut to a tenth, to show memory is flat in the number of variants.
 
@@ -111,6 +112,21 @@ def child_vep(vcf: str, out: str) -> None:
                       "end_now_mib": current_rss_mb()}))
 
 
+def child_trace(vcf: str) -> None:
+    """In a fresh process: the current RSS after every 10th chunk of 100 records (Python API, same code path)."""
+    import numpy as np
+
+    from zoo_core.api import get_model
+
+    model = get_model(MODEL)
+    model.load()
+    for k in range(1, 33):
+        model.predict_array(np.zeros((k, LENGTH, 4), np.float32), batch_size=k)
+    run = model.score_vcf_iter(vcf, genome=GENOME, annotation=TSS, chunk_size=100)
+    trace = [(run.summary.records, current_rss_mb()) for i, _ in enumerate(run) if i % 10 == 0]
+    print(json.dumps({"trace": trace}))
+
+
 def child_pairs(ref_fa: str, alt_fa: str, out: str) -> None:
     """In a fresh process: `zoo predict` on the ref FASTA and on the alt FASTA (the pairs baseline)."""
     from zoo.cli import main
@@ -179,6 +195,11 @@ def main() -> None:
         print(f"2. the same {n_pairs:,} pairs as ref/alt FASTAs through zoo predict: {b['wall_s']:.1f} s "
               f"({2 * n_pairs:,} forward passes) -> zoo vep is {b['wall_s'] / r['wall_s']:.2f}x faster")
 
+        tr = run_child("trace", str(t / "dense.vcf"))["trace"]
+        print(f"   RSS while scoring it in chunks of 100 records (every 10th chunk): "
+              f"{', '.join(f'{n:,}: {mb:.1f}' for n, mb in tr)} MiB; after the first chunk "
+              f"{tr[-1][1] - tr[0][1]:+.1f} MiB over {tr[-1][0] - tr[0][0]:,} records")
+
         inside = max(1, args.sparse // 1000)
         outside_pos = [p for p in range(25, len(seq) - 25) if not any(lo <= p < hi for lo, hi in wins)]
         rng = random.Random(2)
@@ -202,6 +223,8 @@ def main() -> None:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "vep":
         child_vep(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) > 1 and sys.argv[1] == "trace":
+        child_trace(sys.argv[2])
     elif len(sys.argv) > 1 and sys.argv[1] == "pairs":
         child_pairs(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
