@@ -248,17 +248,18 @@ def test_contigs_match_with_or_without_chr_and_a_missing_one_is_an_error(toy_vep
     assert "Traceback" not in err
 
 
-def test_shards_partition_the_records_and_merge_to_the_whole(toy_vep: str, genome: Path, chrom: str, sites: Path,
-                                                              tmp_path: Path) -> None:
+def test_shards_partition_the_chunks_and_merge_to_the_whole(toy_vep: str, genome: Path, chrom: str, sites: Path,
+                                                             tmp_path: Path) -> None:
     rows = [("chr1", p, f"v{p}", chrom[p - 1], "A" if chrom[p - 1] != "A" else "C") for p in range(960, 1140, 7)]
     vcf = _vcf(tmp_path / "v.vcf", rows)
     m = zoo.get_model(toy_vep)
-    whole = m.score_vcf(vcf, genome=genome, annotation=sites)
-    parts = [m.score_vcf(vcf, genome=genome, annotation=sites, shard=f"{k}/3") for k in (1, 2, 3)]
-    assert sorted(i for p in parts for i in p["id"]) == sorted(whole["id"])
-    assert all(len(p) for p in parts) and parts[0]["id"].iloc[0] == "v960" and parts[1]["id"].iloc[0] == "v967"
+    whole = m.score_vcf(vcf, genome=genome, annotation=sites, chunk_size=4)
+    parts = [m.score_vcf(vcf, genome=genome, annotation=sites, shard=f"{k}/3", chunk_size=4) for k in (1, 2, 3)]
+    ids = [r[2] for r in rows]
+    for k, part in enumerate(parts):  # shard k holds the chunks k, k + 3, … of 4 records each
+        assert part["id"].tolist() == [i for n, i in enumerate(ids) if (n // 4) % 3 == k]
     merged = pd.concat(parts).set_index("id").loc[whole["id"]]
-    np.testing.assert_allclose(merged["score"], whole["score"].to_numpy(), atol=1e-6)
+    assert (merged["score"].to_numpy() == whole["score"].to_numpy()).all()  # the same chunks: the same bits
     with pytest.raises(InputError, match="is not K/N"):
         m.score_vcf(vcf, genome=genome, annotation=sites, shard="4/3")
 

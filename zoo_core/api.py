@@ -177,7 +177,8 @@ class Model:
                                    declared=self.info.pair_scores)
 
     def score_vcf(self, vcf: str | Path, *, genome: str | Path, annotation: str | Path, batch_size: int = 32,
-                  device: str | None = None, shard: str | None = None, **options: Any) -> pd.DataFrame:
+                  device: str | None = None, shard: str | None = None, chunk_size: int = 5000,
+                  **options: Any) -> pd.DataFrame:
         """Variant effects from a VCF: one row per (ALT allele, model input it changes, declared score).
 
         Parameters
@@ -185,7 +186,7 @@ class Model:
         vcf: VCF/BCF, plain or bgzip (``-`` = standard input); multi-allelic records give one row set per ALT.
         genome: genome FASTA (plain or bgzip); REF is checked against it.
         annotation: BED (window models: 5' ends) or GTF/GFF3 (transcripts), as the model's ``vep.anchor`` needs.
-        shard: ``"K/N"``, the records whose 0-based ordinal is K−1 modulo N.
+        shard: ``"K/N"``, the chunks of ``chunk_size`` records whose 0-based ordinal is K−1 modulo N.
         options: the model's own options.
 
         Returns
@@ -201,7 +202,7 @@ class Model:
         from zoo_core.vep import COLUMNS
 
         run = self.score_vcf_iter(vcf, genome=genome, annotation=annotation, batch_size=batch_size, device=device,
-                                  shard=shard, **options)
+                                  shard=shard, chunk_size=chunk_size, **options)
         chunks = list(run)
         df = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=COLUMNS)
         df.attrs["summary"] = run.summary
@@ -212,10 +213,10 @@ class Model:
                        **options: Any) -> Any:
         """:meth:`score_vcf` streamed: a :class:`zoo_core.vep.VepRun`, which yields one table per chunk of
         ``chunk_size`` VCF records and keeps the running ``summary``."""
-        from zoo_core.vep import VepRun
+        from zoo_core.vep import VepContext, VepRun
 
-        return VepRun(self, vcf, genome=genome, annotation=annotation, batch_size=batch_size, device=device,
-                      shard=shard, chunk_size=chunk_size, **options)
+        context = VepContext(self, genome=genome, annotation=annotation, batch_size=batch_size, device=device, **options)
+        return VepRun(context, vcf, shard=shard, chunk_size=chunk_size)
 
     def predict(self, inputs: Inputs | Arrays, *, batch_size: int = 32, device: str | None = None,
                 genome: str | Path | None = None, **options: Any) -> pd.DataFrame:

@@ -115,7 +115,8 @@ class VcfChunk:
 
 def read_vcf(path: str | Path, genome: Genome, *, chunk_size: int = 2000, shard: tuple[int, int] | None = None,
              keep_records: bool = False, reader: Any = None) -> Iterator[VcfChunk]:
-    """Stream a VCF in chunks of records; ``shard=(k, n)`` keeps records whose ordinal is k−1 modulo n.
+    """Stream a VCF in chunks of records; ``shard=(k, n)`` keeps the chunks whose ordinal is k−1 modulo n (the
+    records whose ordinal // chunk_size is), so a shard's chunks are those of the whole file.
     ``reader`` is an open :func:`open_vcf` of ``path`` (e.g. one whose header a writer extends).
 
     Raises
@@ -141,7 +142,7 @@ def read_vcf(path: str | Path, genome: Genome, *, chunk_size: int = 2000, shard:
             where = f" after record {ordinal + 1}" if ordinal >= 0 else ""
             raise InputError(path, f"malformed VCF{where}: {e}") from None
         ordinal += 1
-        if shard is not None and ordinal % shard[1] != shard[0] - 1:
+        if shard is not None and (ordinal // chunk_size) % shard[1] != shard[0] - 1:
             continue
         chrom, pos = rec.CHROM, rec.POS
         vid = rec.ID or f"{chrom}:{pos}"

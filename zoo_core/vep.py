@@ -228,27 +228,41 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
     return int(k), int(n)
 
 
-class VepRun:
-    """A streaming ``zoo vep`` run: iterate for the table chunk by chunk; :attr:`summary` fills as it goes;
-    :attr:`records` holds each chunk's VCF records when ``keep_records`` (for VCF output)."""
+class VepContext:
+    """What every chunk of a run shares: the loaded model, its options, the genome and the features of the
+    annotation. Built once per run, or once per worker of a distributed run."""
 
-    def __init__(self, model: Model, vcf: str | Path, *, genome: str | Path, annotation: str | Path,
-                 batch_size: int = 32, device: str | None = None, shard: str | tuple[int, int] | None = None,
-                 chunk_size: int = 5000, keep_records: bool = False, **options: Any) -> None:
+    def __init__(self, model: Model, *, genome: str | Path, annotation: str | Path, batch_size: int = 32,
+                 device: str | None = None, **options: Any) -> None:
         from zoo_core.anchors import features
 
-        if batch_size < 1 or chunk_size < 1:
-            raise InputError("<options>", "batch_size and chunk_size must be at least 1")
-        self.model = model
-        self.vcf, self.genome = vcf, Genome(genome)
-        self.shard = parse_shard(shard) if isinstance(shard, str) or shard is None else shard
+        if batch_size < 1:
+            raise InputError("<options>", "batch_size must be at least 1")
+        self.model, self.batch_size = model, batch_size
+        self.genome = Genome(genome)
         self.options = model.validate_options(**options)
         self.loaded = model.load(device=device)
         self.index = FeatureIndex(features(model.info, annotation, self.genome))
         if self.index.size == 0:
             raise InputError(annotation, f"no feature for model {model.name}'s anchor ({model.info.vep.anchor})"  # type: ignore[union-attr]
                              " on a contig of the genome")
-        self.batch_size, self.chunk_size, self.keep_records = batch_size, chunk_size, keep_records
+
+
+class VepRun:
+    """A streaming ``zoo vep`` run: iterate for the table chunk by chunk; :attr:`summary` fills as it goes;
+    :attr:`records` holds each chunk's VCF records when ``keep_records`` (for VCF output).
+
+    ``shard=(k, n)`` keeps the chunks of ``chunk_size`` records whose ordinal is k−1 modulo n, so a shard's chunks are
+    the whole run's chunks and its scores are the same to the bit."""
+
+    def __init__(self, context: VepContext, vcf: str | Path, *, shard: str | tuple[int, int] | None = None,
+                 chunk_size: int = 5000, keep_records: bool = False) -> None:
+        if chunk_size < 1:
+            raise InputError("<options>", "chunk_size must be at least 1")
+        self.context, self.model = context, context.model
+        self.vcf = vcf
+        self.shard = parse_shard(shard) if isinstance(shard, str) or shard is None else shard
+        self.chunk_size, self.keep_records = chunk_size, keep_records
         self.summary = Summary()
         self.records: list[Any] = []
         self.ordinals: list[int] = []
@@ -277,10 +291,10 @@ class VepRun:
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
         wrote = False
-        for chunk in read_vcf(self.vcf, self.genome, chunk_size=self.chunk_size, shard=self.shard,
+        c = self.context
+        for chunk in read_vcf(self.vcf, c.genome, chunk_size=self.chunk_size, shard=self.shard,
                               keep_records=self.keep_records, reader=self.reader):
-            table, counts = score_chunk(self.model, self.loaded, chunk.variants, self.index, self.genome,
-                                        self.options, self.batch_size)
+            table, counts = score_chunk(self.model, c.loaded, chunk.variants, c.index, c.genome, c.options, c.batch_size)
             counts.records = chunk.n_records
             self.summary += counts
             self.records, self.ordinals = chunk.records, chunk.ordinals

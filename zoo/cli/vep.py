@@ -26,7 +26,9 @@ VCF_SUFFIXES = (".vcf", ".vcf.gz", ".vcf.bgz")
               help="Instead of a VCF: a TSV with columns id, ref, alt (the two sequences of each variant).")
 @click.option("-o", "--output", required=True, type=existing,
               help="Output: .tsv, .tsv.gz, .csv, .parquet, .h5, or .vcf/.vcf.gz (the input VCF with one INFO field).")
-@click.option("--shard", metavar="K/N", help="Score only records whose ordinal is K-1 modulo N (deterministic).")
+@click.option("--shard", metavar="K/N",
+              help="Score only the chunks of --chunk-size records whose ordinal is K-1 modulo N (deterministic; "
+                   "the shards' rows together are the whole run's, to the bit).")
 @click.option("--chunk-size", default=5000, show_default=True, type=click.IntRange(1),
               help="VCF records per chunk: memory stays flat in the number of variants.")
 @click.option("--batch-size", default=32, show_default=True, type=click.IntRange(1))
