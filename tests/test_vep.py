@@ -7,6 +7,7 @@ independently built windows, never by the code under test.
 from __future__ import annotations
 
 import gzip
+import os
 import random
 import shutil
 from collections.abc import Callable
@@ -305,3 +306,21 @@ def test_a_vcf_needs_genome_and_annotation_and_not_also_pairs(toy_vep: str, geno
     bad.write_text("this is not a VCF\n")
     code, _, err = zoo_cli("vep", toy_vep, bad, "--genome", genome, "--annotation", sites, "-o", tmp_path / "o.tsv")
     assert code == 1 and f"{bad}:" in err and "Traceback" not in err and not (tmp_path / "o.tsv").exists()
+
+
+def test_the_local_engine_and_zoo_list_import_no_ray(toy_site: Path, toy_plugin: ModuleType, toy_example: Path,
+                                                     tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = ("import sys\nfrom zoo.cli import main\n"
+              "for argv in (['list'], ['predict', 'toy', sys.argv[1], '-o', sys.argv[2], '-q'],"
+              " ['predict', 'toy', sys.argv[1], '-o', sys.argv[3] + '/', '-q']):\n"
+              "    try:\n        main(argv)\n    except SystemExit as e:\n        assert not e.code, e.code\n"
+              "print(sorted(m for m in sys.modules if m == 'ray' or m.startswith('ray.')))\n")
+    proc = subprocess.run([sys.executable, "-c", script, str(toy_example), str(tmp_path / "o.tsv"), str(tmp_path / "d")],
+                          capture_output=True, text=True, check=False,
+                          env={**os.environ, "PYTHONPATH": f"{toy_site}:{Path(toy_plugin.__file__).parents[1]}"})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
+    assert (tmp_path / "d" / "manifest.json").is_file()  # a run in parts with the local engine: no ray either

@@ -70,9 +70,9 @@ def cli() -> None:
 
 
 def _add_commands() -> None:
-    from zoo.cli import explain, info, init, listing, plugins, predict, publish, pull, test, vep
+    from zoo.cli import explain, info, init, listing, merge, plugins, predict, publish, pull, test, vep
 
-    for mod in (listing, info, predict, explain, vep, pull, publish, test, init, plugins):
+    for mod in (listing, info, predict, explain, vep, merge, pull, publish, test, init, plugins):
         cli.add_command(mod.command)
 
 

@@ -29,19 +29,27 @@ def progress(chunks: Iterator[T], *, quiet: bool, count: Callable[[Any], int] = 
             bar.update(count(chunk))
 
 
+from zoo.cli.scale import in_parts, run_in_parts, scale_options  # noqa: E402  (scale imports progress from here)
+
+
 @click.command("predict", cls=ModelCommand)
 @click.argument("model_id")
 @click.argument("inputs", nargs=-1, required=True, type=existing)
-@click.option("-o", "--output", required=True, type=existing,
+@click.option("-o", "--output", required=True, type=click.Path(),  # a str: a trailing "/" means a directory
               help="Output table: .tsv (default), .csv, .parquet or .h5.")
 @click.option("--genome", type=existing, help="Genome FASTA (plain or bgzip) for BED/GTF inputs.")
 @click.option("--batch-size", default=32, show_default=True, type=click.IntRange(1))
 @click.option("--device", default=None, help="cpu, cuda, gpu:0 … (default: the framework's choice).")
 @click.option("--weights-dir", type=click.Path(file_okay=False, path_type=Path), help="Use weights from this folder.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
+@click.option("--shard", metavar="K/N",
+              help="Predict only the parts (of --part-size records) whose ordinal is K-1 modulo N (deterministic).")
+@scale_options
 @click.pass_context
 def command(ctx: click.Context, model_id: str, inputs: tuple[Path, ...], output: Path, genome: Path | None,
-            batch_size: int, device: str | None, weights_dir: Path | None, quiet: bool, **params: Any) -> None:
+            batch_size: int, device: str | None, weights_dir: Path | None, quiet: bool, shard: str | None, engine: str,
+            num_workers: int, gpus_per_worker: float, threads_per_worker: int | None, part_size: int | None,
+            resume: bool, **params: Any) -> None:
     """Predict with MODEL from FASTA files, or BED/GTF files plus --genome.
 
     Nothing is written unless every record succeeds.
@@ -50,6 +58,15 @@ def command(ctx: click.Context, model_id: str, inputs: tuple[Path, ...], output:
     from zoo_core.output import check_output, table_format, write_table
 
     options = split_options(params, ctx.command.model_options)
+    if in_parts(output, engine, shard):
+        from zoo_core.parts import DEFAULT_PART
+
+        get_model(model_id).load(device=device, weights_dir=weights_dir)  # a bad model or device stops here, once
+        run_in_parts("predict", model_id, list(inputs), output, genome=genome, options=options, batch_size=batch_size,
+                     part_size=part_size, default_part=DEFAULT_PART, shard=shard, device=device, engine=engine,
+                     num_workers=num_workers, gpus_per_worker=gpus_per_worker, threads_per_worker=threads_per_worker,
+                     resume=resume, quiet=quiet)
+        return
     check_output(output, [*inputs, genome, *options.values()])
     table_format(output)
     model = get_model(model_id)

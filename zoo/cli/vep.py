@@ -11,6 +11,7 @@ import click
 
 from zoo.cli.model_options import ModelCommand, split_options
 from zoo.cli.predict import existing, progress
+from zoo.cli.scale import in_parts, run_in_parts, scale_options
 
 VCF_SUFFIXES = (".vcf", ".vcf.gz", ".vcf.bgz")
 
@@ -24,7 +25,7 @@ VCF_SUFFIXES = (".vcf", ".vcf.gz", ".vcf.bgz")
                    "GTF/GFF3 (transcripts). `zoo info MODEL` says which.")
 @click.option("--pairs", type=existing,
               help="Instead of a VCF: a TSV with columns id, ref, alt (the two sequences of each variant).")
-@click.option("-o", "--output", required=True, type=existing,
+@click.option("-o", "--output", required=True, type=click.Path(),  # a str: a trailing "/" means a directory
               help="Output: .tsv, .tsv.gz, .csv, .parquet, .h5, or .vcf/.vcf.gz (the input VCF with one INFO field).")
 @click.option("--shard", metavar="K/N",
               help="Score only the chunks of --chunk-size records whose ordinal is K-1 modulo N (deterministic; "
@@ -35,10 +36,12 @@ VCF_SUFFIXES = (".vcf", ".vcf.gz", ".vcf.bgz")
 @click.option("--device", default=None, help="cpu, cuda, gpu:0 … (default: the framework's choice).")
 @click.option("--weights-dir", type=click.Path(file_okay=False, path_type=Path), help="Use weights from this folder.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
+@scale_options
 @click.pass_context
 def command(ctx: click.Context, model_id: str, vcf: Path | None, genome: Path | None, annotation: Path | None,
             pairs: Path | None, output: Path, shard: str | None, chunk_size: int, batch_size: int, device: str | None,
-            weights_dir: Path | None, quiet: bool, **params: Any) -> None:
+            weights_dir: Path | None, quiet: bool, engine: str, num_workers: int, gpus_per_worker: float,
+            threads_per_worker: int | None, part_size: int | None, resume: bool, **params: Any) -> None:
     """Score variants with MODEL: the scores its model.yaml declares (`zoo info MODEL`, variant_scores).
 
     From a VCF, each ALT allele is placed in every model input it changes (the model's anchor: a window at a
@@ -58,7 +61,8 @@ def command(ctx: click.Context, model_id: str, vcf: Path | None, genome: Path | 
     if (vcf is None) == (pairs is None):
         raise InputError("<arguments>", "give a VCF (with --genome and --annotation) or --pairs, not both or neither")
     to_vcf = str(output).lower().endswith(VCF_SUFFIXES)
-    check_output(output, [vcf, pairs, genome, annotation, *options.values()])
+    if not in_parts(output, engine):
+        check_output(output, [vcf, pairs, genome, annotation, *options.values()])
     model = get_model(model_id)
     if pairs is not None:
         table_format(output)
@@ -70,9 +74,18 @@ def command(ctx: click.Context, model_id: str, vcf: Path | None, genome: Path | 
         return
     if genome is None or annotation is None:
         raise InputError(vcf, "a VCF needs --genome (its assembly's FASTA) and --annotation (BED or GTF/GFF3)")
+    model.load(device=device, weights_dir=weights_dir)
+    if in_parts(output, engine):
+        if to_vcf:
+            raise InputError(output, "VCF output is written by a run with --engine local into one file; give a table "
+                                     "or a directory")
+        run_in_parts("vep", model_id, [vcf], output, genome=genome, annotation=annotation, options=options,
+                     batch_size=batch_size, part_size=part_size, default_part=chunk_size, shard=shard, device=device,
+                     engine=engine, num_workers=num_workers, gpus_per_worker=gpus_per_worker,
+                     threads_per_worker=threads_per_worker, resume=resume, quiet=quiet)
+        return
     if not to_vcf:
         table_format(output)
-    model.load(device=device, weights_dir=weights_dir)
     run = model.score_vcf_iter(vcf, genome=genome, annotation=annotation, batch_size=batch_size, device=device,
                                shard=shard, chunk_size=chunk_size, **options)
     start = time.perf_counter()
