@@ -100,6 +100,8 @@ def main() -> None:
                 ("vep", args.variants, "variants", ["vep", MODEL, str(t / "variants.vcf"), "--genome", str(CHR22),
                                                     "--annotation", str(TSS)])]
         for name, n, unit, base in jobs:
+            if n == 0:  # --windows 0 or --variants 0 skips that part
+                continue
             if name == "vep":
                 print(f"\nzoo vep {MODEL}: {n:,} variants uniform over the chr22 piece")
             times = {}

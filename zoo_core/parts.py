@@ -293,8 +293,16 @@ def merge_tables(folders: list[Path], *, whole: bool = True) -> Iterator[pd.Data
     if whole and expected != set(range(max(expected) + 1)):
         gap = min(set(range(max(expected) + 1)) - expected)
         raise InputError(folders[0], f"part {gap} belongs to a shard not given; merge the folders of every shard")
+    empty = None
     for p in sorted(found):
-        yield pd.read_parquet(found[p])
+        table = pd.read_parquet(found[p])
+        if table.empty:  # a vep part whose variants all lie outside every input: its columns carry no types
+            empty = table if empty is None else empty
+            continue
+        empty = False
+        yield table
+    if empty is not None and empty is not False:
+        yield empty  # the columns of a run with no row at all
 
 
 

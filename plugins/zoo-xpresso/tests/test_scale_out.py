@@ -134,3 +134,15 @@ def test_shards_merge_to_the_whole_and_a_missing_shard_is_named(windows: Path, z
                                   check_exact=True)
     code, _, err = zoo_cli("merge", tmp_path / "s1", "-o", tmp_path / "half.parquet")
     assert code == 1 and "belongs to a shard not given" in err and not (tmp_path / "half.parquet").exists()
+
+
+def test_parts_with_no_row_merge_with_the_others(zoo_cli, tmp_path: Path) -> None:
+    """vep parts whose variants all lie outside every window hold no row (and no column types)."""
+    args = ["vep", MODEL, EX / "variants.vcf", "--genome", GENOME, "--annotation", EX / "tss.bed", "-q"]
+    assert zoo_cli(*args, "-o", tmp_path / "local.parquet")[0] == 0
+    code, _, err = zoo_cli(*args, "-o", f"{tmp_path}/parts/", "--part-size", "1")
+    assert code == 0, err
+    assert len(list((tmp_path / "parts").glob("part-*.parquet"))) == 10  # one part per record
+    assert zoo_cli("merge", tmp_path / "parts", "-o", tmp_path / "parts.parquet", "-q")[0] == 0
+    got, want = _table(tmp_path / "parts.parquet"), _table(tmp_path / "local.parquet")
+    assert got["id"].tolist() == want["id"].tolist()  # ex4 (outside) had a part of its own, with no row
