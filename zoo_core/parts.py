@@ -54,6 +54,7 @@ class Job:
     part_size: int = 4096
     shard: tuple[int, int] | None = None
     device: str | None = None
+    weights_dir: str | None = None
 
 
 def part_size_for(job_command: str, requested: int, batch_size: int) -> int:
@@ -152,9 +153,9 @@ def score_part(job: Job, part: Path, cache: dict[str, Any]) -> pd.DataFrame:
     from zoo_core.api import get_model
 
     model = get_model(job.model)
+    if "model" not in cache:  # the worker's copy of the weights the user chose (a Ray actor is a fresh process)
+        cache["model"] = model.load(device=job.device, weights_dir=job.weights_dir)
     if job.command == "predict":
-        if "model" not in cache:
-            cache["model"] = model.load(device=job.device)
         chunks = model.predict_iter([part], batch_size=job.batch_size, device=job.device, genome=job.genome,
                                     **job.options)
         tables = list(chunks)

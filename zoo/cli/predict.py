@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from zoo.cli.model_options import ModelCommand, split_options
+from zoo.cli.scale import in_parts, run_in_parts, scale_options
 
 existing = click.Path(exists=False, dir_okay=False, path_type=Path)
 
@@ -27,9 +28,6 @@ def progress(chunks: Iterator[T], *, quiet: bool, count: Callable[[Any], int] = 
         for chunk in chunks:
             yield chunk
             bar.update(count(chunk))
-
-
-from zoo.cli.scale import in_parts, run_in_parts, scale_options  # noqa: E402  (scale imports progress from here)
 
 
 @click.command("predict", cls=ModelCommand)
@@ -63,7 +61,8 @@ def command(ctx: click.Context, model_id: str, inputs: tuple[Path, ...], output:
 
         get_model(model_id).load(device=device, weights_dir=weights_dir)  # a bad model or device stops here, once
         run_in_parts("predict", model_id, list(inputs), output, genome=genome, options=options, batch_size=batch_size,
-                     part_size=part_size, default_part=DEFAULT_PART, shard=shard, device=device, engine=engine,
+                     part_size=part_size, default_part=DEFAULT_PART, shard=shard, device=device,
+                     weights_dir=weights_dir, engine=engine,
                      num_workers=num_workers, gpus_per_worker=gpus_per_worker, threads_per_worker=threads_per_worker,
                      resume=resume, quiet=quiet)
         return

@@ -9,8 +9,6 @@ from typing import Any
 
 import click
 
-from zoo.cli.predict import progress
-
 
 def scale_options(f: Callable[..., Any]) -> Callable[..., Any]:
     for opt in reversed([
@@ -40,15 +38,17 @@ def in_parts(output: Path, engine: str, shard: str | None = None) -> bool:
 
 def run_in_parts(command: str, model_id: str, inputs: list[Path], output: Path, *, genome: Path | None,
                  annotation: Path | None = None, options: dict[str, Any], batch_size: int, part_size: int | None,
-                 default_part: int, shard: str | None, device: str | None, engine: str, num_workers: int,
+                 default_part: int, shard: str | None, device: str | None, weights_dir: Path | None, engine: str,
+                 num_workers: int,
                  gpus_per_worker: float, threads_per_worker: int | None, resume: bool, quiet: bool) -> None:
+    from zoo.cli.predict import progress  # here: predict imports this module
     from zoo_core.parts import Job, part_size_for, run_job
     from zoo_core.vep import parse_shard
 
     size = part_size_for(command, part_size or default_part, batch_size)
     job = Job(command, model_id, tuple(str(p) for p in inputs), str(genome) if genome else None,
               str(annotation) if annotation else None, {k: str(v) if isinstance(v, Path) else v for k, v in options.items()},
-              batch_size, size, parse_shard(shard), device)
+              batch_size, size, parse_shard(shard), device, str(weights_dir) if weights_dir else None)
     rows = run_job(job, output, engine=engine, num_workers=num_workers, gpus_per_worker=gpus_per_worker,
                    threads_per_worker=threads_per_worker, resume=resume,
                    progress=lambda counts: progress(counts, quiet=quiet, count=lambda n: n))

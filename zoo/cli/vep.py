@@ -81,6 +81,7 @@ def command(ctx: click.Context, model_id: str, vcf: Path | None, genome: Path | 
                                      "or a directory")
         run_in_parts("vep", model_id, [vcf], output, genome=genome, annotation=annotation, options=options,
                      batch_size=batch_size, part_size=part_size, default_part=chunk_size, shard=shard, device=device,
+                     weights_dir=weights_dir,
                      engine=engine, num_workers=num_workers, gpus_per_worker=gpus_per_worker,
                      threads_per_worker=threads_per_worker, resume=resume, quiet=quiet)
         return
