@@ -20,7 +20,6 @@ record order of the input.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -32,6 +31,7 @@ import pandas as pd
 
 from zoo_core.errors import InputError, OutputError
 from zoo_core.seqio import open_text, read_fasta
+from zoo_core.weights import sha256sum
 
 MANIFEST = "manifest.json"
 DEFAULT_PART = 4096  # records per part of zoo predict: 128 batches of 32
@@ -188,14 +188,6 @@ def write_part(folder: Path, index: int, table: pd.DataFrame) -> int:
 # ---- the manifest ---------------------------------------------------------------------------------------------
 
 
-def sha256_file(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def identity(job: Job) -> dict[str, Any]:
     """What must match for parts of two runs to belong together: model, version, weights, every input's
     checksum, the options, batch and part size."""
@@ -206,7 +198,7 @@ def identity(job: Job) -> dict[str, Any]:
     return {"format": FORMAT, "command": job.command, "model": spec.name, "version": spec.version,
             "revision": spec.weights.revision, "weights": {f.name: f.sha256 for f in spec.weights.files},
             # by name and content: a cluster node may mount the same files elsewhere
-            "inputs": [{"name": Path(p).name, "sha256": sha256_file(p)} for p in files],
+            "inputs": [{"name": Path(p).name, "sha256": sha256sum(p)} for p in files],
             "options": {k: str(v) for k, v in sorted(job.options.items())}, "batch_size": job.batch_size,
             "part_size": job.part_size}
 
