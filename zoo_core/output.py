@@ -63,7 +63,8 @@ def check_output(output: str | Path, inputs: Iterable[object] = ()) -> Path:
         return Path(output)
     target = Path(os.path.realpath(output))
     if target.exists() and not target.is_file():
-        raise OutputError(output, "is not a regular file (a folder, device or pipe); give a file path")
+        raise OutputError(output, "is not a regular file (a folder, device or pipe); give a file path, or end a "
+                                  "folder with '/' for a directory of parts")
     for src in inputs:
         if not isinstance(src, str | Path) or str(src) == STDOUT:
             continue

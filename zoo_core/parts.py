@@ -300,8 +300,9 @@ def merge_tables(folders: list[Path], *, whole: bool = True) -> Iterator[pd.Data
 
 
 def is_directory_output(output: str | Path) -> bool:
-    """An output that ends in '/' or is an existing folder is a directory of parts."""
-    return str(output).endswith(("/", os.sep)) or Path(output).is_dir()
+    """An output that ends in '/' is a directory of parts (an existing folder named without it stays an error, so a
+    mistyped file name never scatters parts into a folder)."""
+    return str(output).endswith(("/", os.sep))
 
 
 def run_job(job: Job, output: str | Path, *, engine: str = "local", num_workers: int = 1, gpus_per_worker: float = 0.0,

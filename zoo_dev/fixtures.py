@@ -8,7 +8,8 @@ from the plugin's folder) with the same isolation as the core's:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,22 @@ def write_dist(site: Path, dist: str, entry_points: dict[str, str], files: dict[
     for rel, text in (files or {}).items():
         (site / rel).parent.mkdir(parents=True, exist_ok=True)
         (site / rel).write_text(text)
+
+
+@pytest.fixture(scope="session")
+def ray_local() -> Iterator[None]:
+    """One local Ray instance (2 CPUs) for the whole test session, shut down at its end; skips without ray.
+
+    Ray authenticates its processes with a token it keeps under HOME, and caches it in the driver: with a fresh HOME
+    per test (``isolated_home``), a second instance would get a new token the driver does not have. One instance,
+    with the token in ``RAY_AUTH_TOKEN`` for the session, avoids that.
+    """
+    import secrets
+
+    ray = pytest.importorskip("ray", reason="needs the ray extra: pip install 'zoo[ray]'")
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    os.environ.setdefault("RAY_AUTH_TOKEN", secrets.token_hex(32))
+    if not ray.is_initialized():
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, object_store_memory=200 * 1024**2)
+    yield
+    ray.shutdown()

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from zoo.cli.model_options import ModelCommand, split_options
-from zoo.cli.scale import in_parts, run_in_parts, scale_options
+from zoo.cli.scale import OUTPUT, in_parts, run_in_parts, scale_options
 
 existing = click.Path(exists=False, dir_okay=False, path_type=Path)
 
@@ -33,8 +33,8 @@ def progress(chunks: Iterator[T], *, quiet: bool, count: Callable[[Any], int] = 
 @click.command("predict", cls=ModelCommand)
 @click.argument("model_id")
 @click.argument("inputs", nargs=-1, required=True, type=existing)
-@click.option("-o", "--output", required=True, type=click.Path(),  # a str: a trailing "/" means a directory
-              help="Output table: .tsv (default), .csv, .parquet or .h5.")
+@click.option("-o", "--output", required=True, type=OUTPUT,
+              help="Output table: .tsv (default), .csv, .parquet or .h5; or DIR/ (Parquet parts and a manifest).")
 @click.option("--genome", type=existing, help="Genome FASTA (plain or bgzip) for BED/GTF inputs.")
 @click.option("--batch-size", default=32, show_default=True, type=click.IntRange(1))
 @click.option("--device", default=None, help="cpu, cuda, gpu:0 … (default: the framework's choice).")

@@ -3,11 +3,27 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
+
+
+class OutputPath(click.ParamType):
+    """``-o``: a file, or with a trailing '/' a directory of parts; kept as text, since Path() drops the '/'."""
+
+    name = "path"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value)
+        if Path(text).is_dir() and not text.endswith(("/", os.sep)):
+            self.fail(f"'{text}' is a directory; end it with '/' to write a directory of parts there", param, ctx)
+        return text
+
+
+OUTPUT = OutputPath()
 
 
 def scale_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -22,7 +38,7 @@ def scale_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--threads-per-worker", type=click.IntRange(1),
                      help="CPUs (framework threads) per Ray actor; default the cluster's CPUs / --num-workers."),
         click.option("--part-size", type=click.IntRange(1),
-                     help="Records per part of a run in parts (default: 4096 for predict, --chunk-size for vep)."),
+                     help="Records per part of a run in parts (default: 4096 for predict, the chunk size for vep)."),
         click.option("--resume", is_flag=True, help="Continue the run in the output directory: skip finished parts."),
     ]):
         f = opt(f)

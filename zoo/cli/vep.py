@@ -11,7 +11,7 @@ import click
 
 from zoo.cli.model_options import ModelCommand, split_options
 from zoo.cli.predict import existing, progress
-from zoo.cli.scale import in_parts, run_in_parts, scale_options
+from zoo.cli.scale import OUTPUT, in_parts, run_in_parts, scale_options
 
 VCF_SUFFIXES = (".vcf", ".vcf.gz", ".vcf.bgz")
 
@@ -25,8 +25,9 @@ VCF_SUFFIXES = (".vcf", ".vcf.gz", ".vcf.bgz")
                    "GTF/GFF3 (transcripts). `zoo info MODEL` says which.")
 @click.option("--pairs", type=existing,
               help="Instead of a VCF: a TSV with columns id, ref, alt (the two sequences of each variant).")
-@click.option("-o", "--output", required=True, type=click.Path(),  # a str: a trailing "/" means a directory
-              help="Output: .tsv, .tsv.gz, .csv, .parquet, .h5, or .vcf/.vcf.gz (the input VCF with one INFO field).")
+@click.option("-o", "--output", required=True, type=OUTPUT,
+              help="Output: .tsv, .tsv.gz, .csv, .parquet, .h5, .vcf/.vcf.gz (the input VCF with one INFO field), or DIR/ "
+                   "(Parquet parts and a manifest; zoo merge).")
 @click.option("--shard", metavar="K/N",
               help="Score only the chunks of --chunk-size records whose ordinal is K-1 modulo N (deterministic; "
                    "the shards' rows together are the whole run's, to the bit).")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 import torch
 
-from zoo_dev.fixtures import isolated_home, use_plugins, zoo_cli  # noqa: F401
+from zoo_dev.fixtures import isolated_home, ray_local, use_plugins, zoo_cli  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

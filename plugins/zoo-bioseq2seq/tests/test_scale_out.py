@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 
 import numpy as np
@@ -16,23 +15,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(importlib.util.find_spec("ray
                                                    reason="needs the ray extra: pip install 'zoo[ray]'")]
 
 
-def test_ray_predict_gives_the_local_table(zoo_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import ray
-
+def test_ray_predict_gives_the_local_table(ray_local, zoo_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ZOO_LOAD_PLUGINS", "zoo-bioseq2seq")
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    started = not ray.is_initialized()
-    if started:
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, object_store_memory=200 * 1024**2)
-    try:
-        fasta = EXAMPLES / "transcripts.fa"
-        assert zoo_cli("predict", "bioseq2seq", fasta, "-o", tmp_path / "local.tsv", "--batch-size", "4", "-q")[0] == 0
-        code, _, err = zoo_cli("predict", "bioseq2seq", fasta, "-o", tmp_path / "ray.tsv", "--batch-size", "4",
-                               "--part-size", "4", "--engine", "ray", "--num-workers", "2", "-q")
-        assert code == 0, err
-    finally:
-        if started:
-            ray.shutdown()
+    fasta = EXAMPLES / "transcripts.fa"
+    assert zoo_cli("predict", "bioseq2seq", fasta, "-o", tmp_path / "local.tsv", "--batch-size", "4", "-q")[0] == 0
+    code, _, err = zoo_cli("predict", "bioseq2seq", fasta, "-o", tmp_path / "ray.tsv", "--batch-size", "4",
+                           "--part-size", "4", "--engine", "ray", "--num-workers", "2", "-q")
+    assert code == 0, err
     a = pd.read_csv(tmp_path / "local.tsv", sep="\t")
     b = pd.read_csv(tmp_path / "ray.tsv", sep="\t")
     assert b["id"].tolist() == a["id"].tolist() and len(b) == 12  # every transcript once, in order

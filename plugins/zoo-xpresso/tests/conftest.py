@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from zoo_dev.fixtures import isolated_home, use_plugins, zoo_cli  # noqa: F401
+from zoo_dev.fixtures import isolated_home, ray_local, use_plugins, zoo_cli  # noqa: F401

@@ -30,17 +30,6 @@ def _xpresso_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="module")
-def ray_local():
-    """One local Ray instance for the module (2 CPUs: the 2 workers get one each)."""
-    import ray
-
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, object_store_memory=200 * 1024**2)
-    yield
-    ray.shutdown()
-
-
-@pytest.fixture(scope="module")
 def windows(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """40 windows, every 7,001 nt, alternately on the + and − strand."""
     seq = str(pyfaidx.Fasta(str(GENOME))["chr22_32000000_32300000"]).upper()

@@ -143,7 +143,9 @@ def test_help_lists_features_and_only_the_core_flags_besides(zoo_cli) -> None:
     code, out, _ = zoo_cli("predict", "xpresso-human-median", "--help")
     assert code == 0 and "--features PATH" in out
     flags = sorted({w.rstrip(",.") for w in out.split() if w.startswith("--")})
-    assert flags == ["--batch-size", "--device", "--features", "--genome", "--help", "--output", "--quiet", "--weights-dir"]
+    assert flags == ["--batch-size", "--device", "--engine", "--features", "--genome", "--gpus-per-worker", "--help",
+                     "--num-workers", "--output", "--part-size", "--quiet", "--resume", "--shard", "--threads-per-worker",
+                     "--weights-dir"]
 
 
 @pytest.mark.parametrize("device", ["cuda", "banana"])
