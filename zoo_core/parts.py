@@ -100,7 +100,8 @@ def split(job: Job, folder: Path) -> list[int]:
     for index, lines in _parts(job, kind):
         if job.shard is None or index % job.shard[1] == job.shard[0] - 1:
             mine.append(index)
-            _write_atomic(part_input(folder.parent, index, kind), "".join(lines))
+            if not part_output(folder.parent, index).exists():  # a resumed run's finished parts need no input
+                _write_atomic(part_input(folder.parent, index, kind), "".join(lines))
     return mine
 
 

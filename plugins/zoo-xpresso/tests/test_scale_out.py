@@ -103,6 +103,7 @@ def test_a_killed_run_resumes_without_losing_or_repeating_a_row(windows: Path, z
     code, _, err = zoo_cli("predict", MODEL, windows, "-o", f"{out}/", "--batch-size", "8", "--part-size", "8",
                            "--resume", "-q")
     assert code == 0, err
+    assert not list((out / "inputs").iterdir())  # every part's input copy is gone once its output exists
     assert zoo_cli("merge", out, "-o", tmp_path / "merged.parquet", "-q")[0] == 0
     assert zoo_cli("predict", MODEL, windows, "-o", tmp_path / "whole.parquet", "--batch-size", "8", "-q")[0] == 0
     merged, whole = _table(tmp_path / "merged.parquet"), _table(tmp_path / "whole.parquet")
