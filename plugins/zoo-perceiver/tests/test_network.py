@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import torch
 from torch import nn
-
-# the plugin is not pip-installed yet: import its source by path
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
 from zoo_perceiver.network import (
     DNA_ALPHABET,
     PROTEIN_CHANNELS,
@@ -222,3 +216,29 @@ def test_gradients_flow_to_the_protein_input() -> None:
     model(prot).sum().backward()
     assert prot.grad is not None and torch.isfinite(prot.grad).all()
     assert (prot.grad.abs().sum(-1) > 0).all()
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# (5) the cross-attention map of `zoo explain --method attention`
+
+
+@torch.no_grad()
+def test_cross_attention_map_is_the_latents_mean_softmax_over_valid_positions() -> None:
+    model = _model(DNAPerceiver, seq_len=720)
+    dna, hl = _dna(2, 720, seed=7, n_fraction=0.1), _half_life(2, seed=7)
+    got = model.cross_attention_map(dna, hl)
+    assert got.shape == (2, 720)
+    # by hand: 1 head, scaled dot products of the normed latents (+ tiled half-life) with the normed embedded sequence
+    attn = model.encoder.layers[0]["cross_attn"]
+    context, mask = model.embedding(dna)
+    latents = torch.cat([model.encoder.latents.expand(2, -1, -1), hl[:, None, :].expand(-1, 128, -1)], dim=-1)
+    q = attn.to_q(attn.norm(latents))
+    k = attn.to_kv(attn.norm_context(context)).chunk(2, dim=-1)[0]
+    logits = (q @ k.transpose(1, 2)) * attn.scale
+    want = logits.masked_fill(~mask[:, None, :], float("-inf")).softmax(dim=-1).mean(dim=1)
+    torch.testing.assert_close(got, want, atol=1e-6, rtol=1e-5)
+    assert torch.allclose(got.sum(dim=1), torch.ones(2)) and (got[dna.sum(-1) == 0] == 0).all()
+
+    protein = _model(ProteinPerceiver)
+    weights = protein.cross_attention_map(_protein([40, 300], 300))
+    assert (weights[0, 40:] == 0).all() and torch.allclose(weights.sum(dim=1), torch.ones(2))

@@ -527,6 +527,20 @@ class _PerceiverNet(nn.Module):
         # tanh on the output is optional: the paper uses it for Xpresso mRNA and for mRNA&protein (spec §3.1 C)
         return torch.tanh(score) if self.tanh else score
 
+    def cross_attention_map(
+        self, perceiver_input: torch.Tensor, perceiver_extra: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Return the input cross-attention weights `(N, L)`, averaged over heads and latents (spec §9 explain (1)).
+
+        `perceiver_input` is the one-hot the Perceiver flow reads (DNA, or the protein padded to its length) and
+        `perceiver_extra` the half-life features tiled onto the latents where this network has them. Each row is a
+        mean of softmax rows over the first cross-attention's keys, so it sums to 1; masked positions (N, pad) get 0.
+        """
+        context, mask = self.embedding(perceiver_input)
+        latents = self.encoder.initial_latents(context.shape[0], perceiver_extra)
+        attn, _ = self.encoder.layers[0]["cross_attn"].attention_weights(latents, context, mask)
+        return attn.mean(dim=(1, 2))
+
 
 def _check_one_hot(name: str, x: torch.Tensor, channels: int, length: int) -> None:
     if x.dim() != 3 or x.shape[2] != channels:
