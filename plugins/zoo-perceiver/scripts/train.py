@@ -45,6 +45,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch.nn import functional as F
 from zoo_perceiver.build import build_network, inputs_of
+from zoo_perceiver.dataloader import PROTEIN_CODES
 from zoo_perceiver.network import DNA_ALPHABET, HALF_LIFE_FEATURES, PROTEIN_CHANNELS, count_parameters
 
 WINDOW, TSS_INDEX = 10_500, 7_000
@@ -52,9 +53,6 @@ PROTEIN_LEN = 6_000
 DNA_CODES = np.full(256, 4, np.uint8)
 for _i, _c in enumerate(DNA_ALPHABET):
     DNA_CODES[ord(_c)] = DNA_CODES[ord(_c.lower())] = _i
-PROTEIN_CODES = np.full(256, PROTEIN_CHANNELS.index("X"), np.uint8)
-for _i, _c in enumerate(PROTEIN_CHANNELS[1:], 1):
-    PROTEIN_CODES[ord(_c)] = _i
 
 NOAM_PEAK = 32**-0.5 * 8000**-0.5  # 1.976e-3: the paper's Noam schedule at its warm-up of 8,000 (spec §4 [R])
 
@@ -137,7 +135,7 @@ def protein_codes(seqs: list[str], length: int = PROTEIN_LEN) -> np.ndarray:
     out = np.zeros((len(seqs), length), np.uint8)
     for k, s in enumerate(seqs):
         s = s[:length]  # spec §2.3: proteins longer than 6,000 aa keep their first 6,000 residues
-        out[k, : len(s)] = PROTEIN_CODES[np.frombuffer(s.encode(), np.uint8)]
+        out[k, : len(s)] = PROTEIN_CODES[np.frombuffer(s.encode(), np.uint8)]  # the plugin's own table
     return out
 
 
