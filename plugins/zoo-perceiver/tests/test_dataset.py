@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from zoo_dev.homology import homolog_pairs
 from zoo_dev.scripts import load_script
 from zoo_dev.splits import read_split_lists
 
@@ -123,8 +124,7 @@ def test_no_held_out_gene_has_a_homolog_in_another_split(tmp_path: Path) -> None
     proteins = {g.gene: g.protein for g in genes if g.gene in split}
     held_out = {g: p for g, p in proteins.items() if split[g] != "train"}
     # exhaustive mode turns the *target* set into profiles: the held-out fifth as targets keeps it under a minute
-    pairs = build.homolog_pairs(held_out, tmp_path, query=proteins, extra=("--exhaustive-search",),
-                                evalue=1e-3)
+    pairs = homolog_pairs(held_out, query=proteins, exhaustive=True, evalue=1e-3, workdir=tmp_path)
     crossing = sorted((a, b) for a, b in pairs if split[a] != split[b])
     assert not crossing, f"homologs in two splits: {[(a, split[a], b, split[b]) for a, b in crossing[:5]]}"
     assert len(pairs) > 100  # the search does find homologs (within test, within valid): the check is not vacuous
@@ -135,16 +135,6 @@ def test_window_and_gc_helpers() -> None:
     assert (plus.start, plus.end) == (3_000, 13_500)
     assert (minus.start, minus.end) == (6_501, 17_001)  # on −, index 7000 of the reverse complement is position tss
     assert build.gc_content("") == 0.0 and build.gc_content("ACGTN") == 0.5 and build.gc_content("GGC") == 1.0
-
-
-def test_clusters_are_transitive_and_assigned_whole() -> None:
-    ids = [f"g{i}" for i in range(40)]
-    pairs = {("g1", "g2"), ("g3", "g2"), ("g5", "g6")}
-    clusters = build.clusters_of(ids, pairs)
-    assert clusters["g3"] == clusters["g1"] == "g1" and clusters["g6"] == "g5" and clusters["g0"] == "g0"
-    split = build.assign(clusters)
-    assert split["g1"] == split["g2"] == split["g3"] and split["g5"] == split["g6"]
-    assert split == build.assign(clusters)
 
 
 @needs_data
