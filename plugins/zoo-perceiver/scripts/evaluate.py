@@ -51,6 +51,17 @@ def with_ci(pred: np.ndarray, y: np.ndarray, seed: int = 0) -> dict[str, float]:
             "cod": cod, "cod_lo": float(lo[1]), "cod_hi": float(hi[1])}
 
 
+def paired_difference(pred_a: np.ndarray, pred_b: np.ndarray, y: np.ndarray, seed: int = 0) -> dict[str, float]:
+    """Pearson r² of ``pred_a`` minus that of ``pred_b`` on the same genes, with a paired 95 % bootstrap interval
+    (each resample scores both models on the same genes) and the share of resamples in which ``a`` is not better."""
+    rng = np.random.default_rng(seed)
+    diff = r2_pair(pred_a, y)[0] - r2_pair(pred_b, y)[0]
+    boot = np.array([r2_pair(pred_a[i], y[i])[0] - r2_pair(pred_b[i], y[i])[0]
+                     for i in (rng.integers(0, len(y), len(y)) for _ in range(N_BOOT))])
+    lo, hi = np.percentile(boot, [2.5, 97.5])
+    return {"n": len(y), "diff": diff, "lo": float(lo), "hi": float(hi), "p_not_better": float((boot <= 0).mean())}
+
+
 def run_predictions(run: Path, data_dir: Path, split: str) -> tuple[list[str], list[str], np.ndarray]:
     """(gene ids, label names, predictions (N, n_labels)) of a run's best checkpoint on ``split``."""
     state = json.loads((run / "state.json").read_text())
@@ -70,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--run", action="append", default=[], help="NAME=RUN_DIR, repeatable")
     ap.add_argument("--split", default="test", choices=("valid", "test"))
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--compare", action="append", default=[],
+                    help="A:B:LABEL, repeatable: paired bootstrap of run A's Pearson r² minus run B's on LABEL")
     ap.add_argument("--threads", type=int, default=0)
     args = ap.parse_args(argv)
     if args.threads:
@@ -79,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     truth = dict(zip(test.ids, test.labels, strict=True))
     both = [g for g in test.ids if not np.isnan(truth[g]).any()]
     rows = []
+    preds: dict[tuple[str, str], dict[str, np.ndarray]] = {}
 
     # baseline: protein from mRNA by least squares on the training genes with both labels
     ok = ~np.isnan(train.labels).any(axis=1)
@@ -92,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         ids, names, pred = run_predictions(Path(folder), args.data, args.split)
         by_id = dict(zip(ids, pred, strict=True))
         for k, label in enumerate(names):
+            preds[name, label] = {g: by_id[g][k] for g in ids}
             col = ["mrna", "protein"].index(label)
             have = [g for g in test.ids if not np.isnan(truth[g][col])]
             p = np.array([by_id[g][k] for g in have])
@@ -106,8 +121,18 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         print(f"| {r['model']} | {r['target']} | {r['genes']} | {r['n']} | {r['r2']:.3f} ({r['r2_lo']:.3f}–{r['r2_hi']:.3f})"
               f" | {r['cod']:.3f} ({r['cod_lo']:.3f}–{r['cod_hi']:.3f}) |")
+    differences = []
+    for spec in args.compare:
+        a, b, label = spec.split(":")
+        col = ["mrna", "protein"].index(label)
+        have = [g for g in test.ids if not np.isnan(truth[g][col])]
+        d = paired_difference(np.array([preds[a, label][g] for g in have]),
+                              np.array([preds[b, label][g] for g in have]), np.array([truth[g][col] for g in have]))
+        differences.append({"a": a, "b": b, "target": label, **d})
+        print(f"{a} − {b} ({label}, {d['n']} genes): Δ Pearson r² {d['diff']:+.3f} (95% CI {d['lo']:+.3f} to "
+              f"{d['hi']:+.3f}; {a} not better in {100 * d['p_not_better']:.1f} % of paired resamples)")
     if args.json:
-        args.json.write_text(json.dumps({"split": args.split, "rows": rows}, indent=1))
+        args.json.write_text(json.dumps({"split": args.split, "rows": rows, "differences": differences}, indent=1))
     return 0
 
 
