@@ -5,6 +5,7 @@ BIN     = $(VENV)/bin
 EXAMPLES = plugins/zoo-xpresso/src/zoo_xpresso/examples
 PTR_EXAMPLES = plugins/zoo-ptr-cnn/src/zoo_ptr_cnn/examples
 B2S_EXAMPLES = plugins/zoo-bioseq2seq/src/zoo_bioseq2seq/examples
+PERC_EXAMPLES = plugins/zoo-perceiver/src/zoo_perceiver/examples
 
 .PHONY: setup demo test lint bench schema
 
@@ -23,7 +24,8 @@ $(VENV)/.installed: pyproject.toml plugins/zoo-xpresso/pyproject.toml plugins/zo
 	touch $@
 
 # Xpresso on 4 real hg38 promoters; the Arabidopsis PTR-CNN on 24 held-out genes; bioseq2seq on 12 held-out RNAs;
-# Framepool on Kipoi's 5 published pathogenic 5'UTR variants; Xpresso on 10 VCF records around the 4 TSSs
+# Framepool on Kipoi's 5 published pathogenic 5'UTR variants; Xpresso on 10 VCF records around the 4 TSSs;
+# DNAPerceiver on 8 held-out A. thaliana promoters with their half-life features
 demo: setup
 	$(BIN)/zoo predict xpresso-human-median $(EXAMPLES)/promoters.fa -o demo.tsv
 	@cat demo.tsv
@@ -36,6 +38,9 @@ demo: setup
 	$(BIN)/zoo vep xpresso-human-median $(EXAMPLES)/variants.vcf --genome $(EXAMPLES)/chr22_32000000_32300000.fa \
 		--annotation $(EXAMPLES)/tss.bed -o demo_vep_vcf.tsv
 	@cut -f1-5,6,8,11-15 demo_vep_vcf.tsv
+	$(BIN)/zoo predict dnaperceiver-athaliana $(PERC_EXAMPLES)/promoters_athaliana.fa \
+		--halflife $(PERC_EXAMPLES)/halflife_athaliana.tsv -o demo_perceiver.tsv
+	@cat demo_perceiver.tsv
 
 test: setup  ## lint, then every test of the core and the plugins (no network needed)
 	$(BIN)/ruff check .
