@@ -72,3 +72,30 @@ def test_attention_of_the_shipped_dnaperceiver_sums_to_one(zoo_cli: Cli, tmp_pat
     with h5py.File(out) as h5:
         sums = [h5[f"attr/promoter/{k}"][:].sum() for k in range(8)]
     np.testing.assert_allclose(sums, 1.0, atol=1e-4)
+
+
+RESULTS = Path(__file__).resolve().parents[1] / "results" / "athaliana_test.json"
+# The evaluation's run name of each shipped model (the DNA&Protein model ships the "Perceiver on DNA" arrangement).
+EVALUATED_AS = {"dnaproteinperceiver-athaliana": "dnaproteinperceiver-dna"}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_card_and_model_yaml_quote_the_measured_test_figure(name: str) -> None:
+    """The headline of model.yaml's metrics and of the model card is the test-split Pearson r² that evaluate.py wrote
+    to results/athaliana_test.json (on all test genes with the label), not a number typed in by hand."""
+    import yaml
+
+    folder = PKG / "models" / name
+    spec = yaml.safe_load((folder / "model.yaml").read_text())
+    headline = spec["metrics"][0]
+    assert headline["source"] == "measured"
+    target = "protein" if "(protein, test genes)" in headline["name"] else "mrna"
+    rows = json.loads(RESULTS.read_text())["rows"]
+    row = next(r for r in rows if r["model"] == EVALUATED_AS.get(name, name) and r["target"] == target
+               and r["genes"].startswith("all with"))
+    assert headline["value"] == round(row["r2"], 3)
+    assert str(row["n"]) in headline["split"]
+    card = (folder / "README.md").read_text()
+    assert card.startswith("---\nlicense: mit\nlibrary_name: zoo\n")
+    assert f"{row['r2']:.3f}" in card and f"{row['r2_lo']:.3f}–{row['r2_hi']:.3f}" in card
+    assert any(m["source"] == "paper" for m in spec["metrics"]), "the paper's figure stands next to ours"
