@@ -205,7 +205,7 @@ def test_weights_that_do_not_fit_the_config_are_a_spec_error(models: Path, tmp_p
     config = json.loads((folder / "config.json").read_text())
     config["network"]["kwargs"]["n_outputs"] = 2
     (tmp_path / "config.json").write_text(json.dumps(config))
-    with pytest.raises(ModelSpecError, match=r"does not fit config\.json"):
+    with pytest.raises(ModelSpecError, match=r"do not fit config\.json"):
         PerceiverModel(load_spec(folder / "model.yaml"),
                        {"model.safetensors": folder / "model.safetensors", "config.json": tmp_path / "config.json"})
 

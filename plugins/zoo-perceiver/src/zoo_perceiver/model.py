@@ -10,7 +10,6 @@ prediction in training units, ``<label>_pred`` (z-scored log10(x + 0.1)), and th
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,22 +39,13 @@ class PerceiverModel(ZooModel):
     def __init__(self, spec: ModelSpec, weights: dict[str, Path]) -> None:
         super().__init__(spec, weights)
         import torch
-        from safetensors.torch import load_file
 
+        from zoo_core.networks import load_network
         from zoo_perceiver.build import build_network, inputs_of
 
-        config_path, weights_path = weights["config.json"], weights["model.safetensors"]
-        self.config = json.loads(config_path.read_text())
-        try:
-            self.net = build_network(self.config["network"])
-        except (KeyError, TypeError, ValueError) as e:
-            raise ModelSpecError(config_path, "network", f"does not build a network: {e}") from None
-        try:
-            self.net.load_state_dict(load_file(str(weights_path)), strict=True)
-        except RuntimeError as e:
-            raise ModelSpecError(weights_path, "model.safetensors",
-                                 f"does not fit config.json's network: {str(e).splitlines()[0]}") from None
-        self.net.eval()
+        config_path = weights["config.json"]
+        self.net, self.config = load_network(lambda c: build_network(c["network"]), config_path,
+                                             weights["model.safetensors"])
         self.device = torch.device("cpu")
         self.labels: list[str] = list(self.config["labels"])
         self.label_stats = {k: (float(v["mean"]), float(v["sd"])) for k, v in self.config["label_stats"].items()}
