@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -120,3 +121,25 @@ def test_fasta_reader_streams(tmp_path: Path) -> None:
     assert next(it).id == "a"
     with pytest.raises(InputError, match="record 'b': empty sequence"):
         next(it)
+
+
+def test_feature_table_by_column_name_in_any_order_with_bounds(tmp_path: Path) -> None:
+    """A feature table written by another tool: columns found by name and returned in the model's order; a missing
+    or unknown column and a value out of range are one-line errors naming the file, the record and the column."""
+    from zoo_core.dataloaders import read_feature_table
+
+    table = tmp_path / "features.tsv"
+    table.write_text("gc\tid\tlength\nx\tg1\t1200\n")
+    with pytest.raises(InputError, match=r"'x' is not a number"):
+        read_feature_table(table, "extra", columns=["length", "gc"])
+    table.write_text("gc\tid\tlength\n0.4\tg1\t1200\n0.6\tg2\t80\n")
+    got = read_feature_table(table, "extra", columns=["length", "gc"], bounds={"gc": (0, 1)})
+    assert got["g1"].tolist() == pytest.approx([1200, 0.4]) and got["g2"].tolist() == pytest.approx([80, 0.6])
+    with pytest.raises(InputError, match=r"features\.tsv: record 'g2': column 'length' of input 'extra': 80 is outside "
+                                         r"100\.\.inf; give raw lengths"):
+        read_feature_table(table, "extra", columns=["length", "gc"], bounds={"length": (100, np.inf)},
+                           hint="give raw lengths")
+    table.write_text("id\tlength\tGC\n")
+    with pytest.raises(InputError, match=r"expected columns 'id' \+ length, gc \(any order\) for input 'extra': "
+                                         r"missing gc; unknown GC"):
+        read_feature_table(table, "extra", columns=["length", "gc"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,21 +79,42 @@ def _unique(rec: Record, seen: set[str], source: object) -> Record:
     return rec
 
 
-def read_feature_table(path: str | Path, name: str, width: int) -> dict[str, np.ndarray]:
-    """Read a TSV of ``id`` + ``width`` numeric columns for the numeric input ``name``.
+def read_feature_table(path: str | Path, name: str, width: int | None = None, *,
+                       columns: Sequence[str] | None = None,
+                       bounds: Mapping[str, tuple[float, float]] | None = None,
+                       hint: str = "") -> dict[str, np.ndarray]:
+    """Read a TSV of ``id`` + ``width`` numeric columns for the numeric input ``name``: ``{id: float32 row}``.
+
+    With ``columns``, the header must name exactly ``id`` and those columns, in any order, and each row comes back
+    in the order of ``columns`` (a table written by another tool need not match the model's order). ``bounds``
+    ``{column: (low, high)}`` rejects a value outside the closed range; ``hint`` is appended to that error (e.g. what
+    the unit should be).
 
     Raises
     ------
     InputError
-        Missing file, wrong columns, a duplicate id, or a cell that is not a finite number (empty, text,
-        NaN, inf), naming the row's id and the column.
+        Missing file, wrong columns (with ``columns``: which are missing or unknown), a duplicate id, a cell that is
+        not a finite number (empty, text, NaN, inf), or a value out of ``bounds``, naming the row's id and the column.
     """
     import pandas as pd
 
     path = Path(path)
+    width = len(columns) if columns is not None else width
+    if width is None:
+        raise TypeError("read_feature_table needs width or columns")
     # every cell as text, nothing read as NaN: ids keep their spelling ('007' is not 7) and compare as strings
     # with FASTA ids, and an empty or non-numeric cell is found by its row and column, not by a dtype
     df = read_tsv(path, f"'id' + {width} numeric columns for input '{name}'")
+    if columns is not None:
+        wanted = ["id", *columns]
+        if sorted(df.columns) != sorted(wanted):
+            missing = [c for c in wanted if c not in df.columns]
+            unknown = [c for c in df.columns if c not in wanted]
+            why = "; ".join(([f"missing {', '.join(missing)}"] if missing else [])
+                            + ([f"unknown {', '.join(map(str, unknown))}"] if unknown else [])) or "a repeated column"
+            raise InputError(path, f"expected columns 'id' + {', '.join(columns)} (any order) for input '{name}': "
+                                   f"{why}")
+        df = df[wanted]
     if "id" not in df.columns or df.shape[1] != width + 1:
         raise InputError(path, f"expected columns 'id' + {width} numeric columns for input '{name}', "
                                f"found {list(df.columns)}")
@@ -105,8 +126,8 @@ def read_feature_table(path: str | Path, name: str, width: int) -> dict[str, np.
         if rid in seen:  # the last row would silently win
             raise InputError(path, "duplicate id in the feature table", record=rid)
         seen.add(rid)
-    columns = [c for c in df.columns if c != "id"]
-    raw = df[columns]
+    names = [c for c in df.columns if c != "id"]
+    raw = df[names]
     parsed = raw.apply(pd.to_numeric, errors="coerce").to_numpy(np.float64)
     with np.errstate(over="ignore"):
         values = parsed.astype(np.float32)  # the model's dtype: 1e40 is inf there
@@ -123,7 +144,14 @@ def read_feature_table(path: str | Path, name: str, width: int) -> dict[str, np.
             why = f"{text!r} is not a finite number"
         else:
             why = f"{text!r} is too large for float32"
-        raise InputError(path, f"column {columns[col]!r} of input '{name}': {why}", record=ids[row])
+        raise InputError(path, f"column {names[col]!r} of input '{name}': {why}", record=ids[row])
+    for col, column in enumerate(names):
+        low, high = (bounds or {}).get(column, (-np.inf, np.inf))
+        out = (values[:, col] < low) | (values[:, col] > high)
+        if out.any():
+            row = int(np.argmax(out))
+            raise InputError(path, f"column {column!r} of input '{name}': {values[row, col]:g} is outside "
+                                   f"{low:g}..{high:g}" + (f"; {hint}" if hint else ""), record=ids[row])
     return dict(zip(ids, values, strict=True))
 
 
