@@ -25,7 +25,7 @@ from zoo_core.dataloaders import InlineRecords, iter_records, read_feature_table
 from zoo_core.encoding import one_hot
 from zoo_core.errors import InputError, warn
 from zoo_core.model import Batch
-from zoo_core.seqio import Record, check_sequence, open_text, read_fasta, source_name
+from zoo_core.seqio import Record, check_sequence, read_fasta, source_name
 from zoo_core.spec import InputSpec, ModelSpec
 from zoo_perceiver.halflife import FEATURES, GC
 
@@ -175,8 +175,8 @@ def _halflife(spec: ModelSpec, path: str | Path | None) -> dict[str, np.ndarray]
 
 
 def read_halflife(path: str | Path) -> dict[str, np.ndarray]:
-    """``{id: raw features (8,) float32 in FEATURES order}`` from a TSV of ``id`` + the 8 raw feature columns, named
-    as :data:`zoo_perceiver.halflife.FEATURES`, in any order.
+    """``{id: raw features (8,) float32 in FEATURES order}`` from a TSV of ``id`` + the 8 raw feature columns, by
+    name, in any order.
 
     Raises
     ------
@@ -184,27 +184,10 @@ def read_halflife(path: str | Path) -> dict[str, np.ndarray]:
         Missing or extra columns, a duplicate or empty id, a cell that is not a finite number, a negative value (a
         z-scored table, not raw features) or a GC fraction above 1, naming the file, the record and the column.
     """
-    path = Path(path)
-    with open_text(path) as fh:
-        header = next(iter(fh), "").rstrip("\r\n").split("\t")
-    wanted = ["id", *FEATURES]
-    if sorted(header) != sorted(wanted):
-        missing = [c for c in wanted if c not in header]
-        extra = [c for c in header if c not in wanted]
-        why = (f"missing {', '.join(missing)}" if missing else "") + ("; " if missing and extra else "") + (
-            f"unknown {', '.join(extra)}" if extra else "") or "a repeated column"
-        raise InputError(path, f"expected columns 'id' + the 8 raw half-life features {', '.join(FEATURES)} "
-                               f"(any order): {why}")
-    order = [header.index(f) - 1 for f in FEATURES]  # read_feature_table's values skip the id column
-    table = {k: v[order] for k, v in read_feature_table(path, "halflife", len(FEATURES)).items()}
-    for rid, values in table.items():
-        for name, x in zip(FEATURES, values, strict=True):
-            if x < 0:
-                raise InputError(path, f"column {name!r}: negative value {x:g}; give raw features (lengths in nt, GC "
-                                       "fractions, CDS exons per kb), not z-scores", record=rid)
-            if name in GC and x > 1:
-                raise InputError(path, f"column {name!r}: {x:g} is not a GC fraction (0 to 1)", record=rid)
-    return table
+    bounds = {f: (0.0, 1.0 if f in GC else np.inf) for f in FEATURES}
+    return read_feature_table(path, "halflife", columns=FEATURES, bounds=bounds,
+                              hint="give raw features (lengths in nt, GC fractions 0 to 1, CDS exons per kb), "
+                                   "not z-scores")
 
 
 # --------------------------------------------------------------------------------------------------------------------
