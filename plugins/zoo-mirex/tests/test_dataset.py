@@ -113,3 +113,43 @@ def test_selection_reads_training_genes_only() -> None:
     wrong[data.genes[0]] = ("test", actual[0], pred[0])
     with pytest.raises(SystemExit, match="is a training gene"):
         select.select(data, "lung", wrong, min_targets=5, top=1)
+
+
+@pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
+def test_gdc_mode_builds_the_papers_label_profiles_and_cwcs(tmp_path: Path) -> None:
+    """--gdc with a sample sheet of GDC files (STAR counts, miRNA quantifications) and --targetscan-context: the lung
+    label becomes log10(mean tumour count + 0.1), the profiles the mean hairpin counts on mature names, genes without
+    a GDC row leave the split, and select_mirnas.py's score can be the CWCS."""
+    from zoo_mirex.dataset import load
+
+    genes = sorted(read_split_lists(LISTS, SPLITS))
+    kept, dropped = genes[:-2], genes[-2:]
+    star_head = ("# gene-model: GENCODE v36\ngene_id\tgene_name\tgene_type\tunstranded\tstranded_first\t"
+                 "stranded_second\ttpm_unstranded\tfpkm_unstranded\tfpkm_uq_unstranded\n"
+                 "N_unmapped\t\t\t10\t10\t10\t\t\t\n")
+    for k, extra in enumerate((0, 10)):  # two tumour samples: the label is their mean
+        (tmp_path / f"t{k}.tsv").write_text(star_head + "".join(
+            f"{g}.1\tX\tprotein_coding\t{i % 50 + extra}\t0\t0\t0\t0\t0\n" for i, g in enumerate(kept)))
+    mirna_head = "miRNA_ID\tread_count\treads_per_million_miRNA_mapped\tcross-mapped\n"
+    (tmp_path / "m0.txt").write_text(mirna_head + "hsa-mir-23a\t800\t1\tN\nhsa-let-7a-1\t10\t1\tN\nhsa-let-7a-2\t20\t1\tN\n")
+    (tmp_path / "sheet.tsv").write_text("tissue\tclass\tkind\tfile\nlung\ttumour\tmrna\tt0.tsv\n"
+                                        "lung\ttumour\tmrna\tt1.tsv\nlung\tnormal\tmirna\tm0.txt\n")
+    target = kept[0]
+    (tmp_path / "context.txt").write_text(
+        "Gene ID\tGene Symbol\tTranscript ID\tGene Tax ID\tmiRNA\tSite Type\tUTR_start\tUTR_end\tcontext++ score\t"
+        "context++ score percentile\tweighted context++ score\tweighted context++ score percentile\n"
+        f"{target}.3\tX\tENST1\t9606\thsa-miR-23a-3p\t2\t1\t8\t-0.1\t40\t-0.040\t26\n"
+        f"{target}.3\tX\tENST1\t9606\thsa-miR-23a-3p\t3\t9\t16\t-0.3\t90\t-0.250\t88\n")
+    out = tmp_path / "build"
+    assert build.main(["--shared", str(SHARED), "--out", str(out), "--gdc", str(tmp_path / "sheet.tsv"),
+                       "--targetscan-context", str(tmp_path / "context.txt")]) == 0
+    data = load(out)
+    assert set(data.genes) == set(kept) and not set(dropped) & set(data.genes)
+    i = list(data.genes).index(kept[7])
+    assert data.labels["lung"][i] == pytest.approx(np.log10(7 + 5 + 0.1), abs=1e-5)  # mean of 7 and 17
+    assert data.profiles["lung_normal"]["hsa-miR-23a-3p"] == 800
+    assert data.profiles["lung_normal"].get("hsa-let-7a-5p") == 30  # the numbered loci summed
+    assert data.profile_meta["lung_normal"]["samples"] == 1
+    scores = score_matrix(data, ["hsa-miR-23a-3p"], "cwcs")
+    assert scores[list(data.genes).index(target), 0] == pytest.approx(-0.29) and np.count_nonzero(scores) == 1
+    assert data.targets == {"hsa-miR-23a-3p": {target}}

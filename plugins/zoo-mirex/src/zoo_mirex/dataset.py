@@ -18,7 +18,7 @@ CODES = np.full(256, 4, np.uint8)
 for _i, _c in enumerate("ACGT"):
     CODES[ord(_c)] = CODES[ord(_c.lower())] = _i
 _EYE = np.vstack([np.eye(4, dtype=np.float32), np.zeros((1, 4), np.float32)])
-SCORES = ("binary", "validated")
+SCORES = ("binary", "validated", "cwcs")
 
 
 @dataclass
@@ -34,6 +34,7 @@ class Data:
     targets: dict[str, set[str]]  # miRNA -> ENSG of the table's genes it targets (TargetScan 7.0)
     validated: set[tuple[str, str]]  # (ENSG, miRNA) also experimentally validated
     folder: Path
+    cwcs: dict[tuple[str, str], float] | None = None  # (ENSG, miRNA) -> TargetScan CWCS, from --targetscan-context
 
     def rows(self, split: str) -> np.ndarray:
         return np.flatnonzero(self.split == split)
@@ -62,9 +63,14 @@ def load(folder: str | Path) -> Data:
     for g, m in zip(tg["gene"], tg["mirna"], strict=True):
         targets.setdefault(m, set()).add(g)
     validated = {(g, m) for g, m, v in zip(tg["gene"], tg["mirna"], tg["validated"], strict=True) if v}
+    cwcs = None
+    if (folder / "mirex_cwcs.tsv").is_file():
+        cw = pd.read_csv(folder / "mirex_cwcs.tsv", sep="\t", keep_default_na=False)
+        cwcs = {(g, m): float(v) for g, m, v in zip(cw["gene"], cw["mirna"], cw["cwcs"], strict=True)}
     return Data(genes["gene"].to_numpy(), genes["symbol"].to_numpy(), genes["split"].to_numpy(), codes,
                 genes[list(HALF_LIFE)].to_numpy(np.float32), {t: genes[f"label_{t}"].to_numpy(np.float32) for t in TISSUES},
-                profiles, json.loads((folder / "mirex_mirna_profiles.json").read_text()), targets, validated, folder)
+                profiles, json.loads((folder / "mirex_mirna_profiles.json").read_text()), targets, validated, folder,
+                cwcs)
 
 
 def one_hot(codes: np.ndarray) -> np.ndarray:
@@ -102,11 +108,21 @@ def mirna_matrix(data: Data, tissue: str, mirnas: list[str], cls: str = "normal"
 
 
 def score_matrix(data: Data, mirnas: list[str], score: str = "binary") -> np.ndarray:
-    """``(N, K)`` the stand-in for the CWCS (lower = stronger predicted repression; 0 = not a target), since the data
-    have no context++ scores: ``binary`` −1 for a TargetScan target; ``validated`` −1 for a predicted target and −2
+    """``(N, K)`` the target score (lower = stronger predicted repression; 0 = not a target): ``cwcs`` TargetScan's
+    own, when the build had a context-score file; otherwise a stand-in, since the offline data have no context++
+    scores: ``binary`` −1 for a TargetScan target; ``validated`` −1 for a predicted target and −2
     for one also experimentally validated (miRTarBase / TarBase / miRWalk)."""
     if score not in SCORES:
         raise ValueError(f"score must be one of {SCORES}")
+    if score == "cwcs":  # the paper's own score, where build_dataset.py --targetscan-context wrote it
+        if data.cwcs is None:
+            raise ValueError(f"{data.folder} has no mirex_cwcs.tsv: build it with --targetscan-context")
+        index, col = {g: i for i, g in enumerate(data.genes)}, {m: j for j, m in enumerate(mirnas)}
+        out = np.zeros((len(data.genes), len(mirnas)), np.float32)
+        for (g, m), v in data.cwcs.items():
+            if m in col and g in index:
+                out[index[g], col[m]] = v
+        return out
     out = -indicator(data, mirnas)
     if score == "validated":
         index = {g: i for i, g in enumerate(data.genes)}
