@@ -3,11 +3,11 @@
     python plugins/zoo-ptr-cnn/scripts/train.py --data build/ptr/athaliana.tsv --out build/ptr/athaliana
 
 Each ensemble member trains on the train split with its own seed: batch 32, NaN-masked MSE of
-a * log2 TPM + b against log2 protein over each gene's points, as the paper's combined model. The
+a * log2 TPM + b against log2 protein over each gene's (tissue) points, as the paper's combined model. The
 paper's optimiser (SGD without momentum, lr 1e-4) is the default; on these features it diverges in
 the first epoch, so the shipped models use ``--optimizer adam --lr 1e-3`` (see the model card). Each
 member keeps the weights of its epoch with the lowest validation MSE. After every epoch a member's
-state is saved, so a killed run resumes where it stopped. ``--modules`` trains an ablated model.
+state is saved (safetensors + JSON, no pickle), so a killed run resumes where it stopped. ``--modules`` trains an ablated model.
 Writes ``member<k>.safetensors`` and ``log.json``.
 """
 
@@ -29,20 +29,27 @@ from zoo_ptr_cnn.regions import Regions
 
 
 def load_split(path: Path, split: str) -> tuple[list[Regions], np.ndarray, np.ndarray]:
-    """Regions, log2 TPM ``(N, S)`` (NaN = below threshold) and log2 protein ``(N,)`` of one split."""
+    """Regions, log2 TPM ``(N, S)`` (NaN = below threshold) and log2 protein ``(N, S)`` (NaN = unmeasured) of one
+    split; S samples (tissues), in the table's column order."""
     df = pd.read_csv(path, sep="\t", keep_default_na=False, na_values=["NaN"], dtype={"utr5": str, "utr3": str})
     df = df[df["split"] == split]
     regions = [Regions(t, u5, c, u3) for t, u5, c, u3 in zip(df["transcript"], df["utr5"], df["cds"], df["utr3"],
                                                                 strict=True)]
     tpm = df[[c for c in df.columns if c.startswith("log2_tpm_")]].to_numpy(np.float32)
-    return regions, tpm, df["log2_protein"].to_numpy(np.float32)
+    protein = df[[c for c in df.columns if c.startswith("log2_protein_")]].to_numpy(np.float32)
+    return regions, tpm, protein
+
+
+def points(tpm: np.ndarray, protein: np.ndarray) -> np.ndarray:
+    """The (gene, sample) points with both a protein level and an mRNA level above threshold."""
+    return ~(np.isnan(tpm) | np.isnan(protein))
 
 
 def masked_mse(ab: torch.Tensor, tpm: torch.Tensor, protein: torch.Tensor) -> torch.Tensor:
-    """Mean squared error over the non-NaN (gene, sample) points of ``a * log2 TPM + b``."""
-    ok = ~torch.isnan(tpm)
+    """Mean squared error of ``a * log2 TPM + b`` against log2 protein over the points where both are known."""
+    ok = ~(torch.isnan(tpm) | torch.isnan(protein))
     pred = ab[:, :1] * torch.nan_to_num(tpm) + ab[:, 1:]
-    err = (pred - protein[:, None]) ** 2
+    err = (pred - torch.nan_to_num(protein)) ** 2
     return (err * ok).sum() / ok.sum().clamp(min=1)
 
 
@@ -61,8 +68,8 @@ def evaluate(net: PTRCNN, regions: list[Regions], tpm: np.ndarray, protein: np.n
             preds.append(net(*tensors(regions[s: s + batch], device)).cpu().numpy())
     ab = np.concatenate(preds)
     y_hat = ab[:, :1] * tpm + ab[:, 1:]
-    ok = ~np.isnan(tpm)
-    y = np.broadcast_to(protein[:, None], tpm.shape)[ok]
+    ok = points(tpm, protein)
+    y = protein[ok]
     sse = float(((y_hat[ok] - y) ** 2).sum())
     return {"mse": sse / ok.sum(), "r2": 1 - sse / float(((y - y.mean()) ** 2).sum())}
 
@@ -79,29 +86,35 @@ def bucketed(rng: np.random.Generator, lengths: np.ndarray, batch_size: int, poo
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
-def train_member(k: int, args: argparse.Namespace, data: dict, device: torch.device, log: dict) -> None:
+def train_member(k: int, args: argparse.Namespace, data: dict, device: torch.device, log: dict) -> bool:
+    """Train (or resume) member ``k``; False when ``--max-minutes`` stopped it (its state is saved)."""
     path = args.out / f"member{k}.safetensors"
-    state_path = args.out / f"member{k}.state.pt"
-    from safetensors.torch import save_file
+    state_path, info_path = args.out / f"member{k}.state.safetensors", args.out / f"member{k}.state.json"
+    from safetensors.torch import load_file, save_file
 
     if path.exists():
         print(f"member {k}: done already", file=sys.stderr)
-        return
+        return True
     torch.manual_seed(args.seed + k)
     net = PTRCNN(**log["config"]["network"]).to(device)
-    net.init_offset(float(np.mean(data["train"][2])))
+    net.init_offset(float(np.nanmean(data["train"][2])))
     opt = (torch.optim.SGD(net.parameters(), lr=args.lr) if args.optimizer == "sgd"
            else torch.optim.Adam(net.parameters(), lr=args.lr))
     rng = np.random.default_rng(args.seed + k)
     start, history = 0, []
     best = {k2: v.detach().clone() for k2, v in net.state_dict().items()}
-    if state_path.exists():  # resume: our own file from a previous run of this script, weights only
-        state = torch.load(state_path, map_location=device, weights_only=True)
-        net.load_state_dict(state["net"])
-        opt.load_state_dict(state["opt"])
-        best = state["best"]
-        rng = np.random.default_rng(state["rng_seed"])
-        start, history = int(state["epoch"]), json.loads(state["history"])
+    if state_path.exists() and info_path.exists():  # resume: tensors in safetensors, the rest in JSON; no pickle
+        tensors_ = {n: t.to(device) for n, t in load_file(str(state_path)).items()}
+        info = json.loads(info_path.read_text())
+        net.load_state_dict({n[4:]: t for n, t in tensors_.items() if n.startswith("net.")})
+        best = {n[5:]: t for n, t in tensors_.items() if n.startswith("best.")}
+        opt_state = opt.state_dict()
+        for i in opt_state["param_groups"][0]["params"]:
+            if info["opt_keys"] and f"opt.{i}.{info['opt_keys'][0]}" in tensors_:  # a parameter without grads has none
+                opt_state["state"][i] = {key: tensors_[f"opt.{i}.{key}"] for key in info["opt_keys"]}
+        opt.load_state_dict(opt_state)
+        rng = np.random.default_rng(info["rng_seed"])
+        start, history = int(info["epoch"]), info["history"]
     train_r, train_tpm, train_p = data["train"]
     tpm_t = torch.as_tensor(train_tpm, device=device)
     p_t = torch.as_tensor(train_p, device=device)
@@ -129,16 +142,27 @@ def train_member(k: int, args: argparse.Namespace, data: dict, device: torch.dev
                   f"valid r2 {row['valid_r2']:.3f}  ({time.time() - t0:.0f} s)", file=sys.stderr, flush=True)
         seed_next = int(rng.integers(2**31))
         rng = np.random.default_rng(seed_next)
-        torch.save({"net": net.state_dict(), "opt": opt.state_dict(), "best": best, "epoch": epoch + 1,
-                    "rng_seed": seed_next, "history": json.dumps(history)}, state_path)
+        opt_state = opt.state_dict()["state"]
+        opt_keys = sorted(next(iter(opt_state.values()), {}))
+        save_file({**{f"net.{n}": t.detach().cpu().contiguous() for n, t in net.state_dict().items()},
+                   **{f"best.{n}": t.cpu().contiguous() for n, t in best.items()},
+                   **{f"opt.{i}.{key}": torch.as_tensor(st[key]).cpu().contiguous()
+                      for i, st in opt_state.items() for key in opt_keys}}, str(state_path))
+        info_path.write_text(json.dumps({"epoch": epoch + 1, "rng_seed": seed_next, "history": history,
+                                         "opt_keys": opt_keys}))
+        if args.max_minutes is not None and epoch + 1 < args.epochs and time.time() - args.started > 60 * args.max_minutes:
+            print(f"member {k}: stopped after epoch {epoch + 1} (--max-minutes); rerun to resume", file=sys.stderr)
+            return False
     # the weights of the epoch with the lowest validation MSE (the test split is never looked at)
     save_file({n: t.cpu().contiguous() for n, t in best.items()}, str(path))
     best_epoch = min(history, key=lambda h: h["valid_mse"])["epoch"]
     log["members"][str(k)] = {"history": history, "best_epoch": best_epoch, "seconds_this_run": time.time() - t0}
     state_path.unlink()
+    info_path.unlink()
+    return True
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, required=True, help="TSV from build_dataset.py")
     ap.add_argument("--out", type=Path, required=True)
@@ -156,7 +180,9 @@ def main(argv: list[str] | None = None) -> None:
                     help="the paper's head a * log2 TPM + b (default: centred log2 TPM, same model, converges)")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = default)")
     ap.add_argument("--log-every", type=int, default=16)
+    ap.add_argument("--max-minutes", type=float, help="stop after the epoch that crosses this (exit 3; rerun resumes)")
     args = ap.parse_args(argv)
+    args.started = time.time()
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -176,10 +202,13 @@ def main(argv: list[str] | None = None) -> None:
                                   "torch": torch.__version__, "threads": torch.get_num_threads()}}
     for k in range(args.members):
         t0 = time.time()
-        train_member(k, args, data, device, log)
+        done = train_member(k, args, data, device, log)
         log.setdefault("wall_seconds", {})[str(k)] = log.get("wall_seconds", {}).get(str(k), 0) + time.time() - t0
         log_path.write_text(json.dumps(log, indent=1))
+        if not done:
+            return 3
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
