@@ -125,8 +125,9 @@ def test_gene_ids_symbols_versions_and_unknown_genes(tmp_path: Path) -> None:
     out = get_model("mirex-lung").predict(path)
     assert out["unknown_gene"].tolist() == [False, True, False]
     assert out["targeting_mirnas"].tolist()[1:] == ["", ""] and out["targeting_mirnas"][0]
-    # an unknown gene gets no targets: it predicts as an untargeted gene
-    assert out["log10_ntpm"][1] == pytest.approx(out["log10_ntpm"][2], abs=1e-7)
+    # an unknown gene gets no targets: it predicts as an untargeted gene (same window; float32 rows of one batch
+    # may differ by an ulp, 1.2e-7 at a level of 1)
+    assert out["log10_ntpm"][1] == pytest.approx(out["log10_ntpm"][2], abs=1e-6)
 
 
 def test_profile_names_match_across_mirbase_spellings() -> None:
