@@ -6,6 +6,7 @@ EXAMPLES = plugins/zoo-xpresso/src/zoo_xpresso/examples
 PTR_EXAMPLES = plugins/zoo-ptr-cnn/src/zoo_ptr_cnn/examples
 B2S_EXAMPLES = plugins/zoo-bioseq2seq/src/zoo_bioseq2seq/examples
 PERC_EXAMPLES = plugins/zoo-perceiver/src/zoo_perceiver/examples
+MIREX_EXAMPLES = plugins/zoo-mirex/src/zoo_mirex/examples
 
 .PHONY: setup demo test lint bench schema
 
@@ -27,7 +28,8 @@ $(VENV)/.installed: pyproject.toml plugins/zoo-xpresso/pyproject.toml plugins/zo
 
 # Xpresso on 4 real hg38 promoters; the Arabidopsis PTR-CNN on 24 held-out genes; bioseq2seq on 12 held-out RNAs;
 # Framepool on Kipoi's 5 published pathogenic 5'UTR variants; Xpresso on 10 VCF records around the 4 TSSs;
-# DNAPerceiver on 8 held-out A. thaliana promoters with their half-life features
+# DNAPerceiver on 8 held-out A. thaliana promoters with their half-life features; miREx (lung) on 8 held-out human
+# promoters with the TCGA-LUAD tumour miRNA profile
 demo: setup
 	$(BIN)/zoo predict xpresso-human-median $(EXAMPLES)/promoters.fa -o demo.tsv
 	@cat demo.tsv
@@ -43,6 +45,9 @@ demo: setup
 	$(BIN)/zoo predict dnaperceiver-athaliana $(PERC_EXAMPLES)/promoters_athaliana.fa \
 		--halflife $(PERC_EXAMPLES)/halflife_athaliana.tsv -o demo_perceiver.tsv
 	@cat demo_perceiver.tsv
+	$(BIN)/zoo predict mirex-lung $(MIREX_EXAMPLES)/promoters_test.fa --mirna $(MIREX_EXAMPLES)/luad_tumour_profile.tsv \
+		--halflife $(MIREX_EXAMPLES)/halflife_test.tsv -o demo_mirex.tsv
+	@cat demo_mirex.tsv
 
 test: setup  ## lint, then every test of the core and the plugins (no network needed)
 	$(BIN)/ruff check .

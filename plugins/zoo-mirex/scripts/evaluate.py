@@ -8,6 +8,8 @@ and the p-value against the no-miRNA model.
 Each run is ``train.py``'s (``<runs>/<tissue>/<config>/seed<k>/``), trained here when it has no ``result.json`` yet
 and resumed when it has a state: several evaluate.py processes with different ``--tissues`` / ``--configs`` can share
 one ``--runs`` folder. ``--configs xpresso`` alone trains the no-miRNA runs that select_mirnas.py needs first.
+``--finished-only`` trains nothing and summarises the runs that have a result.json: the committed record
+``results/`` that ``protocol.sh`` fills, session after session.
 
 Statistics (spec §4, the authors' code): r² is the squared Pearson r between prediction and label on the test genes
 (the paper's text defines 1 − RSS/TSS; both are reported); 95 % CI = mean ± SEM · t(0.975, n − 1); the p-value is
@@ -86,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--patience", type=int, default=train.RECIPE["patience"])
     ap.add_argument("--limit-genes", type=int, help="smoke runs only")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--finished-only", action="store_true",
+                    help="train nothing: summarise the runs that have a result.json (e.g. the committed results/)")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--markdown", type=Path)
     args = ap.parse_args(argv)
@@ -100,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             for seed in range(args.seeds):
                 left = None if args.max_minutes is None else args.max_minutes - (time.perf_counter() - t0) / 60
                 out = args.runs / tissue / config / f"seed{seed}"
-                if left is not None and left <= 0 and not (out / "result.json").exists():
+                if (args.finished_only or (left is not None and left <= 0)) and not (out / "result.json").exists():
                     unfinished += 1
                     continue
                 r = train.train_run(data, tissue, mirnas, out, seed=seed, config=config, max_epochs=args.max_epochs,
@@ -124,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         args.markdown.write_text(text)
     if unfinished:
         print(f"{unfinished} runs unfinished: rerun the same command to resume", file=sys.stderr)
-        return 3
+        return 0 if args.finished_only else 3
     return 0
 
 

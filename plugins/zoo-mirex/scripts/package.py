@@ -260,8 +260,16 @@ def write_card(folder: Path, tissue: str, config: dict[str, Any]) -> None:
     table = ("| configuration | miRNAs | runs | test r² (Pearson²), mean [95 % CI] | p vs no-miRNA |\n|---|---|---|---|---|\n"
              + "\n".join(rows)) if rows else "Not measured yet."
     overlap = sel.get("paper_overlap")
-    paper = (f"Shared with the paper's {overlap['source']} miREx list: {', '.join(overlap['mirex']) or 'none'}."
-             if overlap else "The paper has no prostate model.")
+    lists = ["| list | selected here (mature names) | the paper's (spec 6.3, hairpin-style names) | shared |",
+             "|---|---|---|---|"]
+    for name in ("mirex", "abscorr"):
+        theirs = ", ".join(overlap[f"paper_{name}"]) if overlap else "none (the paper has no prostate model)"
+        shared = f"{len(overlap[name])}: {', '.join(overlap[name]) or '-'}" if overlap else ""
+        lists.append(f"| {name} | {', '.join(sel[name])} | {theirs} | {shared} |")
+    paper = "\n".join(lists)
+    if overlap:
+        paper += (f"\n\nThe paper's lists are {overlap['source']} (tumour mRNA of 18,347 genes, TargetScan context++); "
+                  "a name is shared when the authors' renaming (mature name to hairpin, arm dropped) of ours equals theirs.")
     text = f"""---
 license: mit
 library_name: zoo
@@ -286,12 +294,13 @@ target it (TargetScan 7.0), weighted by their expression in **your** miRNA profi
 FASTA record ids name the gene (Ensembl gene id or symbol); an unknown id is flagged (`unknown_gene`) and gets no
 targets. Details, data provenance, the split and every choice: the plugin README (`plugins/zoo-mirex/README.md`).
 
-## Selected miRNAs (miREx, training genes only)
+## Selected miRNAs (training genes only)
 
-{', '.join(config['mirnas'])}
+The model's inputs are the miREx list. Selection: residuals of the no-miRNA model on the
+{sel.get('training_genes', '?')} training genes, Spearman with the target score (`{sel['settings']['score']}`, sign
+`{sel['settings']['sign']}`), top 10 (AbsCorr: top 10 with |residual|).
 
-Selection: residuals of the no-miRNA model on the {sel.get('training_genes', '?')} training genes, Spearman with the
-target score (`{sel['settings']['score']}`, sign `{sel['settings']['sign']}`), top 10. {paper}
+{paper}
 
 ## Data and split (all real, public; the plugin README has every detail)
 

@@ -120,6 +120,7 @@ def paper_overlap(tissue: str, lists: dict[str, list[str]]) -> dict[str, Any] | 
     for config in ("mirex", "abscorr"):
         ours = {paper_mirna_name(m).removeprefix("hsa-") for m in lists[config]}
         out[config] = sorted(ours & set(paper[config]))
+        out[f"paper_{config}"] = list(paper[config])
     return out
 
 
