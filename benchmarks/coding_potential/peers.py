@@ -9,6 +9,8 @@ PC (protein-coding) is the positive class, as in the bioseq2seq paper's Table 1.
   sensitivity equals specificity on the train split, CPAT's own convention), as the paper did.
 * RNAsamba: not run (see ``RNASAMBA_REASON``).
 * ``--zoo-model NAME`` (repeatable): ``zoo.get_model(NAME).predict(fasta)``, its ``class`` column.
+* The floor every model must clear (issue 16): protein-coding if the longest ATG…stop ORF has at least 100
+  codons (``zoo-bioseq2seq/scripts/build_dataset.py::longest_orf``, the rule that chose the mouse v1 targets).
 
 Throughput is transcripts per second over the wall time of the tool's prediction step alone (the
 subprocess, or the ``predict`` call), excluding installs, training and the writing of the input FASTA.
@@ -18,6 +20,7 @@ The peers live in their own virtualenvs under ``build/peers/`` (see README.md be
 script itself runs in the project's ``.venv``.
 
     .venv/bin/python benchmarks/coding_potential/peers.py [--split-dir build/bioseq2seq] [--zoo-model bioseq2seq]
+    .venv/bin/python benchmarks/coding_potential/peers.py --split-dir build/bioseq2seq_v2   # the v2 test split
 """
 
 from __future__ import annotations
@@ -39,7 +42,8 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[2]
-COMMITTED_HASHES = ROOT / "plugins" / "zoo-bioseq2seq" / "splits" / "dataset.sha256"
+SPLITS = ROOT / "plugins" / "zoo-bioseq2seq" / "splits"
+ORF_RULE_CODONS = 100
 POSITIVE, NEGATIVE = "PC", "NC"
 RNASAMBA_REASON = (
     "not installable on Python 3.11: rnasamba 0.2.5 requires tensorflow>=1.5.0,<2.0 and numpy<=1.16.5; pip: "
@@ -317,14 +321,27 @@ def evaluate(tool: str, test: pd.DataFrame, calls: dict[str, str], seconds: floa
 
 
 def committed_status(name: str, digest: str) -> str:
-    """Whether ``name`` has the sha256 recorded in the plugin's committed ``splits/dataset.sha256``."""
-    if not COMMITTED_HASHES.exists():
-        return f"no {COMMITTED_HASHES.relative_to(ROOT)} to compare with"
-    pairs = (line.split() for line in COMMITTED_HASHES.read_text().splitlines() if line.strip())
-    recorded = {file: sha for sha, file in pairs}
-    if name not in recorded:
-        return f"not listed in {COMMITTED_HASHES.name}"
-    return f"matches {COMMITTED_HASHES.name}" if recorded[name] == digest else f"DIFFERS from {COMMITTED_HASHES.name}"
+    """Which of the plugin's committed ``splits/**/dataset.sha256`` lists ``name`` with this sha256, if any."""
+    lists = sorted(SPLITS.glob("**/dataset.sha256"))
+    if not lists:
+        return f"no dataset.sha256 under {SPLITS.relative_to(ROOT)} to compare with"
+    for path in lists:
+        pairs = (line.split() for line in path.read_text().splitlines() if line.strip())
+        if (digest, name) in {(sha, file) for sha, file in pairs}:
+            return f"matches {path.relative_to(SPLITS.parent)}"
+    return f"DIFFERS from every dataset.sha256 under {SPLITS.relative_to(ROOT)}"
+
+
+def orf_rule_calls(test: pd.DataFrame, codons: int = ORF_RULE_CODONS) -> dict[str, str]:
+    """PC where the longest ATG…stop ORF has at least ``codons`` codons (stop excluded), else NC."""
+    sys.path.insert(0, str(ROOT / "plugins" / "zoo-bioseq2seq" / "scripts"))
+    from build_dataset import longest_orf
+
+    def call(rna: str) -> str:
+        orf = longest_orf(rna)
+        return POSITIVE if orf is not None and (orf[1] - orf[0]) // 3 - 1 >= codons else NEGATIVE
+
+    return {str(i): call(r) for i, r in zip(test["id"], test["rna"], strict=True)}
 
 
 def attempt(rows: list[Row], tool: str, job: Callable[[], Row]) -> None:
@@ -352,7 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     split_path = args.split_dir / f"{args.split}.tsv"
     test = pd.read_csv(split_path, sep="\t", dtype={"id": str}, keep_default_na=False)
     test["rna"] = test["rna"].str.upper().str.replace("U", "T")
-    work = args.work or args.peers_dir / "work"
+    work = (args.work or args.peers_dir / "work").resolve()  # the tools run with cwd=work
     work.mkdir(parents=True, exist_ok=True)
     fasta = write_fasta(work / f"{args.split}.fa", list(zip(test["id"], test["rna"], strict=True)))
     rows: list[Row] = []
@@ -385,6 +402,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_retrain:
         attempt(rows, "CPAT (retrained on zoo train split)", cpat_zoo)
     rows.append(Row("RNAsamba", note=RNASAMBA_REASON))
+
+    def orf_rule() -> Row:
+        t0 = time.perf_counter()
+        calls = orf_rule_calls(test)
+        return evaluate(f"longest ORF >= {ORF_RULE_CODONS} codons (the floor)", test, calls, time.perf_counter() - t0,
+                        "in-process, one pass", by_species)
+
+    attempt(rows, "longest ORF rule", orf_rule)
     for name in args.zoo_model:
         def zoo_row(name: str = name) -> Row:
             calls, seconds = run_zoo_model(name, fasta, args.repeats)

@@ -8,7 +8,8 @@ nucleotides binned by length, ``--accum`` batches per update, validation every `
 (class accuracy and token accuracy), early stopping after ``--patience`` validations without a better
 score, and the checkpoint with the best class + token accuracy kept. ``--edc`` trains the class-token-only
 EDC. Smaller CPU variants change ``--enc-layers`` / ``--d-ff``; the log says which. A killed run resumes
-from ``state.pt`` (our own file, read with ``weights_only=True``) at a fresh epoch.
+from ``state.safetensors`` (weights, AdamW moments, scheduler and progress; ``zoo_dev.checkpoint``, no pickle)
+at a fresh epoch.
 
 GPU runs: ``--device cuda`` (default: cuda when available), ``--max-minutes`` stops after a fixed wall time with a
 last validation and checkpoint (``last.safetensors`` beside ``best.safetensors``), ``--tf32`` lets float32 matrix
@@ -29,8 +30,9 @@ import pandas as pd
 import torch
 from safetensors.torch import save_file
 
-from zoo_bioseq2seq.network import Bioseq2Seq, Bioseq2SeqConfig, count_parameters, pad_sequences, sequence_loss
+from zoo_bioseq2seq.network import PRESETS, Bioseq2Seq, count_parameters, pad_sequences, sequence_loss
 from zoo_bioseq2seq.vocab import PAD, encode_rna, encode_target
+from zoo_dev.checkpoint import load_state, save_state
 
 
 def load(path: Path, class_only: bool) -> list[tuple[list[int], list[int]]]:
@@ -91,6 +93,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--data", type=Path, default=Path("build/bioseq2seq"))
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--edc", action="store_true", help="class-token-only EDC (EDC-large sizes unless changed)")
+    ap.add_argument("--preset", choices=sorted(PRESETS),
+                    help="network preset (edc_small: EDC at bioseq2seq's sizes); --edc means edc_large")
+    ap.add_argument("--init", type=Path, help="start from these weights (safetensors of the same network), fresh optimizer")
     ap.add_argument("--enc-layers", type=int)
     ap.add_argument("--d-ff", type=int)
     ap.add_argument("--warmup", type=int, help="Noam warm-up updates (default: the config's, 2000 / 4000 for EDC)")
@@ -120,7 +125,9 @@ def main(argv: list[str] | None = None) -> None:
         torch.backends.cudnn.allow_tf32 = True
     changes = {k: v for k, v in (("n_enc_layers", args.enc_layers), ("d_ff", args.d_ff), ("lr_warmup_steps", args.warmup))
                if v}
-    config = (Bioseq2SeqConfig.edc_large if args.edc else Bioseq2SeqConfig.bioseq2seq)(**changes)
+    preset = args.preset or ("edc_large" if args.edc else "bioseq2seq")
+    config = PRESETS[preset](**changes)
+    args.edc = config.class_only
     args.out.mkdir(parents=True, exist_ok=True)
     train = load(args.data / "train.tsv", config.class_only)
     valid = load(args.data / "valid.tsv", config.class_only)
@@ -129,13 +136,11 @@ def main(argv: list[str] | None = None) -> None:
     model = Bioseq2Seq(config).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=1.0, weight_decay=0.01)
     d, warm = config.model_dim, config.lr_warmup_steps
-    paper_warm = (Bioseq2SeqConfig.edc_large() if args.edc else Bioseq2SeqConfig.bioseq2seq()).lr_warmup_steps
-    peak = args.peak_lr or (Bioseq2SeqConfig.edc_large() if args.edc else Bioseq2SeqConfig.bioseq2seq()).model_dim ** -0.5 \
-        * paper_warm ** -0.5
+    peak = args.peak_lr or PRESETS[preset]().model_dim ** -0.5 * PRESETS[preset]().lr_warmup_steps ** -0.5
     scale = peak / (d ** -0.5 * warm ** -0.5)  # 1.0 for the paper's own sizes and warm-up
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: scale * d ** -0.5 * min((s + 1) ** -0.5, (s + 1) * warm ** -1.5))
-    state_path, log_path = args.out / "state.pt", args.out / "log.json"
+    state_path, log_path = args.out / "state.safetensors", args.out / "log.json"
     log = {"config": config.to_dict(), "parameters": count_parameters(model), "peak_lr": peak,
            "args": {k: str(v) for k, v in vars(args).items()},
            "device": str(device), "torch": torch.__version__, "train": len(train), "valid": len(valid), "history": [],
@@ -143,13 +148,16 @@ def main(argv: list[str] | None = None) -> None:
     update, epoch, best, bad = 0, 0, -1.0, 0
     rng = np.random.default_rng(args.seed)
     if state_path.exists():
-        st = torch.load(state_path, map_location=device, weights_only=True)
-        model.load_state_dict(st["model"])
-        opt.load_state_dict(st["opt"])
+        st = load_state(state_path, model=model, optimizer=opt, device=device)
         sched.load_state_dict(st["sched"])
         update, epoch, best, bad = int(st["update"]), int(st["epoch"]), float(st["best"]), int(st["bad"])
         rng = np.random.default_rng(int(st["rng"]))
         log = json.loads(log_path.read_text())
+    elif args.init:
+        from safetensors.torch import load_file
+
+        model.load_state_dict(load_file(str(args.init), device=str(device)))
+        log["init"] = str(args.init)
     print(f"{log['parameters']:,} parameters on {device}; {len(train)} train / {len(valid)} valid; update {update}",
           file=sys.stderr)
     t0, start_wall = time.time(), log["wall_seconds"]
@@ -204,8 +212,8 @@ def main(argv: list[str] | None = None) -> None:
                 # a resumed run starts a fresh epoch from this seed; finished updates are kept
                 seed = int(rng.integers(2**31))
                 rng = np.random.default_rng(seed)
-                torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
-                            "update": update, "epoch": epoch, "best": best, "bad": bad, "rng": seed}, state_path)
+                save_state(state_path, model=model, optimizer=opt, info={
+                    "sched": sched.state_dict(), "update": update, "epoch": epoch, "best": best, "bad": bad, "rng": seed})
                 log_path.write_text(json.dumps(log, indent=1))
                 over_time = args.max_hours and time.time() - t0 > args.max_hours * 3600
                 if bad >= args.patience or update >= args.max_updates or over_time or out_of_time:

@@ -199,7 +199,7 @@ class Bioseq2SeqModel(ZooModel):
         x8, lengths = self.source_onehot(inputs)
         out = np.zeros((len(x8), self.config.tgt_vocab_size), np.float32)
         with torch.no_grad():
-            for g, values in self._per_group(x8, lengths, lambda x, n: classify(self.network, x, n).logits.cpu().numpy()):
+            for g, values in self._per_group(x8, lengths, lambda x, n: classify(self.network, x, n).logits.float().cpu().numpy()):
                 out[g] = values
         return out
 
