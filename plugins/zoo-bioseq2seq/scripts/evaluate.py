@@ -10,6 +10,8 @@ annotated one exactly (greedy: the beam-1 approximation, a quick figure during t
 ``--model`` runs the shipped model the way a user does, ``zoo.get_model(NAME).predict(fasta)``, then
 ``predict(…, full_decode=True)`` on the correctly classified mRNAs, and reports the share whose **top beam of 4**
 equals the annotated protein, the paper's measurement (82.4 %).
+``--predictions out.tsv`` also writes each transcript's call (id, species, class, predicted), which
+``compare.py`` reads to put a bootstrap interval on the difference between two models.
 """
 
 from __future__ import annotations
@@ -59,9 +61,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--json", type=Path)
     ap.add_argument("--weights", default="best.safetensors", help="the run's checkpoint file to evaluate")
+    ap.add_argument("--predictions", type=Path, help="write id, species, class, predicted per transcript")
     args = ap.parse_args(argv)
     if args.model:
-        result = evaluate_model(args.model, args.data, args.split)
+        result = evaluate_model(args.model, args.data, args.split, args.predictions)
         text = json.dumps(result, indent=1)
         print(text)
         if args.json:
@@ -84,6 +87,8 @@ def main(argv: list[str] | None = None) -> None:
             for i, label in zip(idx, classify(model, src, lengths).labels(), strict=True):
                 predicted[i] = label.strip("<>")
     seconds = time.perf_counter() - t0
+    if args.predictions:
+        write_predictions(args.predictions, df, predicted)
     result = {"run": str(args.run), "split": args.split, "best_update": log.get("best_update"),
               "parameters": log["parameters"], "class_only": config.class_only,
               **metrics(df["class"].tolist(), predicted), "transcripts_per_s": len(df) / seconds,
@@ -106,7 +111,12 @@ def main(argv: list[str] | None = None) -> None:
         args.json.write_text(text + "\n")
 
 
-def evaluate_model(name: str, data: Path, split: str) -> dict[str, object]:
+def write_predictions(path: Path, df: pd.DataFrame, predicted: list[str]) -> None:
+    out = df[["id", "species", "class"]].assign(predicted=predicted)
+    out.to_csv(path, sep="\t", index=False)
+
+
+def evaluate_model(name: str, data: Path, split: str, predictions: Path | None = None) -> dict[str, object]:
     """Figures of the installed zoo model ``name``: class metrics, then the top-beam exact-match share.
 
     Only the correctly classified mRNAs are beam-decoded (with ``full_decode``), as only they enter the share.
@@ -127,6 +137,8 @@ def evaluate_model(name: str, data: Path, split: str) -> dict[str, object]:
         table = model.predict(fasta(df))
         seconds = time.perf_counter() - t0
         assert table["id"].tolist() == df["id"].tolist()
+        if predictions:
+            write_predictions(predictions, df, [str(c) for c in table["class"]])
         result: dict[str, object] = {"model": name, "split": split, **metrics(df["class"].tolist(), table["class"].tolist()),
                                      "predict_seconds": seconds, "threads": torch.get_num_threads()}
         hits = df[(df["class"] == "PC") & (table["class"] == "PC").to_numpy()]

@@ -24,7 +24,7 @@ from zoo_bioseq2seq.network import Bioseq2Seq, Bioseq2SeqConfig, pad_sequences, 
 from zoo_bioseq2seq.vocab import encode_target
 from zoo_core import hookimpl
 from zoo_core.api import Model, get_model
-from zoo_core.errors import InputError, ModelSpecError
+from zoo_core.errors import InputError, ModelSpecError, ZooError
 from zoo_core.explain import ism
 from zoo_core.registry import Registry
 from zoo_core.spec import load_spec
@@ -202,6 +202,18 @@ def test_full_decode_adds_the_top_protein_and_the_beams(registered: Model, tmp_p
     assert scores == sorted(scores, reverse=True) and all(0 < s <= 1 for s in scores)
     assert table.loc["lncrna", "beams"].startswith("NC::")
     assert "protein" not in registered.predict(fasta).columns
+
+
+def test_bfloat16_precision_keeps_the_calls_and_nearly_the_scores(registered: Model, tmp_path: Path) -> None:
+    fasta = _fasta(tmp_path / "x.fa", {"mrna": MRNA, "lncrna": LNCRNA})
+    exact = registered.predict(fasta).set_index("id")
+    fast = registered.predict(fasta, precision="bfloat16").set_index("id")
+    assert fast["class"].tolist() == exact["class"].tolist()
+    # bfloat16 keeps 8 bits of mantissa: scores agree to a few hundredths, not to float32 precision
+    assert (fast["logit_diff"] - exact["logit_diff"]).abs().max() < 0.1
+    assert (fast["logit_diff"] != exact["logit_diff"]).any()  # the option does change the arithmetic
+    with pytest.raises(ZooError, match="precision"):
+        registered.predict(fasta, precision="float16")
 
 
 def test_gzip_rna_and_non_acgt_letters_read_as_the_original_pipeline(registered: Model, tmp_path: Path,

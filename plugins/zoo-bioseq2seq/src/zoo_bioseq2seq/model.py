@@ -49,7 +49,7 @@ from zoo_core.model import Batch, ZooModel
 from zoo_core.spec import ModelSpec
 
 if TYPE_CHECKING:
-    from zoo_bioseq2seq import Bioseq2SeqOptions
+    from zoo_bioseq2seq import PrecisionOptions
 
 OUTPUTS = ("coding_prob", "logit_diff", "coding_prob_2class")
 LABELS = ("class", "protein", "beams")
@@ -194,14 +194,19 @@ class Bioseq2SeqModel(ZooModel):
 
     # ---- outputs ----------------------------------------------------------------------------------------------
 
-    def logits(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
-        """Generator logits ``(N, 28)`` at the first decoding step."""
+    def logits(self, inputs: dict[str, np.ndarray], precision: str = "float32") -> np.ndarray:
+        """Generator logits ``(N, 28)`` at the first decoding step (``precision`` bfloat16: under autocast)."""
         x8, lengths = self.source_onehot(inputs)
         out = np.zeros((len(x8), self.config.tgt_vocab_size), np.float32)
-        with torch.no_grad():
+        with torch.no_grad(), self._autocast(precision):
             for g, values in self._per_group(x8, lengths, lambda x, n: classify(self.network, x, n).logits.float().cpu().numpy()):
                 out[g] = values
         return out
+
+    def _autocast(self, precision: str) -> torch.autocast:
+        if precision == "bfloat16" and self.device.type == "cpu" and not torch.backends.mkldnn.is_available():
+            raise InputError("--precision", "bfloat16 needs oneDNN (mkldnn), which this torch build lacks")
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=precision == "bfloat16")
 
     def predict_on_batch(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return self._numeric(self.logits(inputs))
@@ -210,12 +215,12 @@ class Bioseq2SeqModel(ZooModel):
         t = torch.as_tensor(logits)
         return {name: _output(t, name).numpy() for name in self.output_names}
 
-    def predict(self, batch: Batch, options: Bioseq2SeqOptions | None = None) -> dict[str, Any]:
+    def predict(self, batch: Batch, options: PrecisionOptions | None = None) -> dict[str, Any]:
         """The numeric outputs and ``class`` from one forward pass; ``protein`` and ``beams`` with ``full_decode``."""
-        logits = self.logits(batch.inputs)
+        logits = self.logits(batch.inputs, getattr(options, "precision", "float32"))
         out: dict[str, Any] = self._numeric(logits)
         out["class"] = [class_label(int(t)) for t in logits.argmax(axis=1)]
-        if options is not None and options.full_decode:
+        if getattr(options, "full_decode", False):
             hypotheses = self.decode(batch.inputs)
             out["protein"] = [hyps[0].protein for hyps in hypotheses]
             out["beams"] = [format_beams(hyps) for hyps in hypotheses]
