@@ -98,6 +98,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--init", type=Path, help="start from these weights (safetensors of the same network), fresh optimizer")
     ap.add_argument("--enc-layers", type=int)
     ap.add_argument("--d-ff", type=int)
+    ap.add_argument("--attention-dropout", type=float,
+                    help="dropout on the encoder-decoder attention weights (paper: 0.1); 0 lets the fused attention "
+                         "kernel run, ~5x faster on CPU for 3 kb transcripts")
     ap.add_argument("--warmup", type=int, help="Noam warm-up updates (default: the config's, 2000 / 4000 for EDC)")
     ap.add_argument("--peak-lr", type=float,
                     help="scale the Noam curve to peak here (default: the paper's peak for the paper's warm-up, "
@@ -123,8 +126,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.tf32:
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
-    changes = {k: v for k, v in (("n_enc_layers", args.enc_layers), ("d_ff", args.d_ff), ("lr_warmup_steps", args.warmup))
-               if v}
+    changes = {k: v for k, v in (("n_enc_layers", args.enc_layers), ("d_ff", args.d_ff), ("lr_warmup_steps", args.warmup),
+                                 ("attention_dropout", args.attention_dropout)) if v is not None}
     preset = args.preset or ("edc_large" if args.edc else "bioseq2seq")
     config = PRESETS[preset](**changes)
     args.edc = config.class_only

@@ -255,7 +255,7 @@ def test_a_bad_letter_is_an_error_naming_file_and_record(model: Bioseq2SeqModel,
 def test_a_genome_is_refused_and_unknown_options_are_named(registered: Model, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="it takes no --genome"):
         registered.predict(_fasta(tmp_path / "x.fa", {"a": MRNA}), genome=tmp_path / "g.fa")
-    with pytest.raises(InputError, match="has no option --full-decod; its options: --max-tokens, --full-decode"):
+    with pytest.raises(InputError, match="has no option --full-decod; its options: --max-tokens, --precision, --full-decode"):
         registered.predict(_fasta(tmp_path / "x.fa", {"a": MRNA}), full_decod=True)
     with pytest.raises(InputError, match="option --max-tokens: Input should be a valid integer"):
         registered.predict(_fasta(tmp_path / "x.fa", {"a": MRNA}), max_tokens="many")

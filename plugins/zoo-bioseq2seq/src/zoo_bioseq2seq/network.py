@@ -284,31 +284,38 @@ class MultiHeadedAttention(nn.Module):
         return self._split_heads(self.linear_keys(x)), self._split_heads(self.linear_values(x))
 
     def forward(self, query: Tensor, keys: Tensor, values: Tensor, mask: Tensor | None,
-                query_start: int = 0) -> tuple[Tensor, Tensor]:
-        """Attend ``query`` (B, q, d) to projected keys/values; returns output (B, q, d) and attention (B, h, q, k).
+                query_start: int = 0) -> Tensor:
+        """Attend ``query`` (B, q, d) to projected keys/values; returns the output (B, q, d).
 
         ``mask`` (bool, True = blocked) broadcasts to (B, 1, q, k). ``query_start`` is the position of the
         first query among the keys, which relative positions need when decoding one step at a time.
         """
         b, n_query, _ = query.shape
         q = self._split_heads(self.linear_query(query)) / math.sqrt(self.dim_per_head)
-        scores = q @ keys.transpose(2, 3)
-        relations = None
-        if self.max_relative_positions > 0:
-            q_pos = torch.arange(query_start, query_start + n_query, device=query.device)
-            k_pos = torch.arange(keys.shape[2], device=query.device)
-            distance = (k_pos[None, :] - q_pos[:, None]).clamp(-self.max_relative_positions, self.max_relative_positions)
-            relations = self.relative_positions_embeddings(distance + self.max_relative_positions)  # (q, k, d/h)
-            scores = scores + torch.einsum("bhqc,qkc->bhqk", q, relations)
+        if self.max_relative_positions == 0:
+            # encoder-decoder attention: the fused kernel never holds the (B, h, q, k) weights, which for a 3 kb
+            # transcript and its protein are most of a training step's memory traffic (and its dropout mask)
+            context = F.scaled_dot_product_attention(
+                q, keys, values, attn_mask=None if mask is None else ~mask.unsqueeze(1),
+                dropout_p=self.dropout.p if self.training else 0.0, scale=1.0)
+        else:
+            context = self._relative_attention(q, keys, values, mask, query_start)
+        context = context.transpose(1, 2).reshape(b, n_query, self.heads * self.dim_per_head)
+        return self.final_linear(context)
+
+    def _relative_attention(self, q: Tensor, keys: Tensor, values: Tensor, mask: Tensor | None,
+                            query_start: int) -> Tensor:
+        """Shaw et al.: relative position embeddings added to the keys and, weighted by the attention, to the values."""
+        n_query = q.shape[2]
+        q_pos = torch.arange(query_start, query_start + n_query, device=q.device)
+        k_pos = torch.arange(keys.shape[2], device=q.device)
+        distance = (k_pos[None, :] - q_pos[:, None]).clamp(-self.max_relative_positions, self.max_relative_positions)
+        relations = self.relative_positions_embeddings(distance + self.max_relative_positions)  # (q, k, d/h)
+        scores = q @ keys.transpose(2, 3) + torch.einsum("bhqc,qkc->bhqk", q, relations)
         if mask is not None:
             scores = scores.masked_fill(mask.unsqueeze(1), MASK_FILL)
-        attn = torch.softmax(scores, dim=-1)
-        dropped = self.dropout(attn)
-        context = dropped @ values
-        if relations is not None:
-            context = context + torch.einsum("bhqk,qkc->bhqc", dropped, relations)
-        context = context.transpose(1, 2).reshape(b, n_query, self.heads * self.dim_per_head)
-        return self.final_linear(context), attn
+        dropped = self.dropout(torch.softmax(scores, dim=-1))
+        return dropped @ values + torch.einsum("bhqk,qkc->bhqc", dropped, relations)
 
 
 @dataclass
@@ -335,8 +342,8 @@ class TransformerDecoderLayer(nn.Module):
         self.drop = nn.Dropout(config.dropout)
 
     def forward(self, x: Tensor, memory_kv: tuple[Tensor, Tensor], src_mask: Tensor, self_mask: Tensor | None,
-                cache: LayerCache | None = None, start: int = 0) -> tuple[Tensor, Tensor]:
-        """``x`` (B, t, d) target states from position ``start``; returns new states and context attention."""
+                cache: LayerCache | None = None, start: int = 0) -> Tensor:
+        """``x`` (B, t, d) target states from position ``start``; returns the new states."""
         normed = self.layer_norm_1(x)
         keys, values = self.self_attn.keys_values(normed)
         if cache is not None:
@@ -344,10 +351,10 @@ class TransformerDecoderLayer(nn.Module):
                 keys = torch.cat([cache.self_keys, keys], dim=2)
                 values = torch.cat([cache.self_values, values], dim=2)
             cache.self_keys, cache.self_values = keys, values
-        attended, _ = self.self_attn(normed, keys, values, self_mask, query_start=start)
+        attended = self.self_attn(normed, keys, values, self_mask, query_start=start)
         query = self.drop(attended) + x
-        mid, context_attn = self.context_attn(self.layer_norm_2(query), *memory_kv, src_mask)
-        return self.feed_forward(self.drop(mid) + query), context_attn
+        mid = self.context_attn(self.layer_norm_2(query), *memory_kv, src_mask)
+        return self.feed_forward(self.drop(mid) + query)
 
 
 @dataclass
@@ -386,18 +393,16 @@ class TransformerDecoder(nn.Module):
         pe = sinusoidal_encoding(tgt.shape[1], self.model_dim, start=start, device=tgt.device)
         return self.embedding(tgt) * math.sqrt(self.model_dim) + pe
 
-    def forward(self, tgt: Tensor, memory: Tensor, src_lengths: Tensor) -> tuple[Tensor, list[Tensor]]:
-        """Teacher-forced pass: ``tgt`` (B, T) from ``<s>`` -> states (B, T, d) and each layer's context attention."""
+    def forward(self, tgt: Tensor, memory: Tensor, src_lengths: Tensor) -> Tensor:
+        """Teacher-forced pass: ``tgt`` (B, T) from ``<s>`` -> states (B, T, d)."""
         n = tgt.shape[1]
         src_mask = padding_mask(src_lengths, memory.shape[1])[:, None, :]
         future = torch.ones(n, n, dtype=torch.bool, device=tgt.device).triu(1)
         self_mask = (tgt == PAD)[:, None, :] | future[None]
         out = self.embed(tgt)
-        attentions = []
         for layer in self.layers:
-            out, attn = layer(out, layer.context_attn.keys_values(memory), src_mask, self_mask)
-            attentions.append(attn)
-        return self.layer_norm(out), attentions
+            out = layer(out, layer.context_attn.keys_values(memory), src_mask, self_mask)
+        return self.layer_norm(out)
 
     def start(self, memory: Tensor, src_lengths: Tensor) -> DecoderState:
         """State for :meth:`step`, with the encoder-decoder keys/values computed once."""
@@ -410,7 +415,7 @@ class TransformerDecoder(nn.Module):
         out = self.embed(tokens[:, None], start=state.step)
         for layer, cache in zip(self.layers, state.caches, strict=True):
             # a single query may see every cached key: the causal mask is implicit
-            out, _ = layer(out, (cache.memory_keys, cache.memory_values), state.src_mask, None, cache, state.step)
+            out = layer(out, (cache.memory_keys, cache.memory_values), state.src_mask, None, cache, state.step)
         state.step += 1
         return self.layer_norm(out)[:, 0]
 
@@ -445,7 +450,7 @@ class Bioseq2Seq(nn.Module):
 
     def forward(self, src: Tensor, lengths: Tensor, tgt_in: Tensor) -> Tensor:
         """Teacher forcing: ``tgt_in`` is the target without its last token -> logits (B, T, V)."""
-        states, _ = self.decoder(tgt_in, self.encode(src, lengths), lengths)
+        states = self.decoder(tgt_in, self.encode(src, lengths), lengths)
         return self.generator(states)
 
     def start_decoding(self, memory: Tensor, lengths: Tensor) -> DecoderState:
