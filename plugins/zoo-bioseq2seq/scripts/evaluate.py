@@ -62,9 +62,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--json", type=Path)
     ap.add_argument("--weights", default="best.safetensors", help="the run's checkpoint file to evaluate")
     ap.add_argument("--predictions", type=Path, help="write id, species, class, predicted per transcript")
+    ap.add_argument("--no-translation", action="store_true", help="class figures only (no decoding)")
     args = ap.parse_args(argv)
     if args.model:
-        result = evaluate_model(args.model, args.data, args.split, args.predictions)
+        result = evaluate_model(args.model, args.data, args.split, args.predictions, translate=not args.no_translation)
         text = json.dumps(result, indent=1)
         print(text)
         if args.json:
@@ -93,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
               "parameters": log["parameters"], "class_only": config.class_only,
               **metrics(df["class"].tolist(), predicted), "transcripts_per_s": len(df) / seconds,
               "threads": torch.get_num_threads()}
-    if not config.class_only:
+    if not config.class_only and not args.no_translation:
         hits = [i for i in range(len(df)) if df["class"][i] == "PC" and predicted[i] == "PC"]
         exact, identity = 0, []
         for s in range(0, len(hits), args.batch):
@@ -116,7 +117,8 @@ def write_predictions(path: Path, df: pd.DataFrame, predicted: list[str]) -> Non
     out.to_csv(path, sep="\t", index=False)
 
 
-def evaluate_model(name: str, data: Path, split: str, predictions: Path | None = None) -> dict[str, object]:
+def evaluate_model(name: str, data: Path, split: str, predictions: Path | None = None,
+                   translate: bool = True) -> dict[str, object]:
     """Figures of the installed zoo model ``name``: class metrics, then the top-beam exact-match share.
 
     Only the correctly classified mRNAs are beam-decoded (with ``full_decode``), as only they enter the share.
@@ -142,7 +144,7 @@ def evaluate_model(name: str, data: Path, split: str, predictions: Path | None =
         result: dict[str, object] = {"model": name, "split": split, **metrics(df["class"].tolist(), table["class"].tolist()),
                                      "predict_seconds": seconds, "threads": torch.get_num_threads()}
         hits = df[(df["class"] == "PC") & (table["class"] == "PC").to_numpy()]
-        if "protein" in df and len(hits) and not model.load().config.class_only:
+        if translate and "protein" in df and len(hits) and not model.load().config.class_only:
             decoded = model.predict(fasta(hits), full_decode=True)
             same = decoded["protein"].fillna("").to_numpy() == hits["protein"].to_numpy()
             result.update(translation_exact_match_top_beam=float(same.mean()), correct_mrnas=len(hits),
