@@ -29,9 +29,10 @@ class TranscriptsOptions(Options):
 
 class PrecisionOptions(Options):
     precision: Literal["float32", "bfloat16"] = Field(
-        "float32", description="Arithmetic of the class scores. bfloat16 runs the network under autocast: ~1.7x "
-                               "faster on CPUs with AVX512-BF16 (much slower on CPUs without it); on the test splits "
-                               "it changed 5 of 1,011 calls of bioseq2seq-4layer (see the README).")
+        "float32", description="Arithmetic of the class scores. bfloat16 runs the network under autocast: on a CPU "
+                               "with AVX512-BF16 the paper-size encoder ran 2.1x faster, bioseq2seq-4layer 1.0-1.3x; "
+                               "CPUs without it are slower. On the two test splits it changed 5 of 1,011 calls of "
+                               "bioseq2seq-4layer (see the README).")
 
 
 class Bioseq2SeqOptions(PrecisionOptions):
