@@ -74,6 +74,20 @@ def markdown(table: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def with_table(readme: str, table: str, start: str = "<!-- results:start -->", end: str = "<!-- results:end -->") -> str:
+    """``readme`` with the text between its ``start`` and ``end`` marker lines replaced by ``table``.
+
+    Raises
+    ------
+    SystemExit
+        The markers are missing or out of order.
+    """
+    i, j = readme.find(start), readme.find(end)
+    if i < 0 or j < i:
+        raise SystemExit(f"error: the README has no {start} … {end} block")
+    return readme[: i + len(start)] + "\n" + table.strip("\n") + "\n" + readme[j:]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, required=True)
@@ -92,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="train nothing: summarise the runs that have a result.json (e.g. the committed results/)")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--markdown", type=Path)
+    ap.add_argument("--readme", type=Path, help="put the table between this file's <!-- results:start/end --> markers")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     data = load(args.data)
@@ -126,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
                                         indent=1, default=str) + "\n")
     if args.markdown:
         args.markdown.write_text(text)
+    if args.readme:
+        args.readme.write_text(with_table(args.readme.read_text(), text))
     if unfinished:
         print(f"{unfinished} runs unfinished: rerun the same command to resume", file=sys.stderr)
         return 0 if args.finished_only else 3
