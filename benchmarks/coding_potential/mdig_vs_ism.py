@@ -1,9 +1,11 @@
 """MDIG against in-silico mutagenesis (ISM) on held-out transcripts: agreement and speed.
 
     .venv/bin/python benchmarks/coding_potential/mdig_vs_ism.py [--model bioseq2seq] [--n 50] [--max-length 600]
+    .venv/bin/python benchmarks/coding_potential/mdig_vs_ism.py --split-dir build/bioseq2seq_v2 --n 50 --long 10
 
 Draws ``--n`` transcripts of the test split (half PC, half NC, seeded; optionally only those of at most
-``--max-length`` nt, since ISM's cost grows with the square of the length) and computes, for each, the ISM ΔS of every
+``--max-length`` nt, since ISM's cost grows with the square of the length; ``--long K`` makes K of them, half
+PC and half NC, transcripts over 1,200 nt, the original training range's end) and computes, for each, the ISM ΔS of every
 single-nucleotide mutation (3 L forward passes of ``logit_diff``) and MDIG's estimate of it (β from the model's
 config, 32 steps: 4 × 32 gradient evaluations). Per transcript it reports the Pearson r between the two over
 the 3 L mutations (wild-type entries are 0 in both and left out) and the share of the quarter of mutations
@@ -30,11 +32,18 @@ from zoo_core.api import get_model
 from zoo_core.explain import ism
 
 ROOT = Path(__file__).resolve().parents[2]
+LONG = 1200
 
 
 def quartiles(values: list[float]) -> str:
     q1, q2, q3 = np.quantile(values, [0.25, 0.5, 0.75])
     return f"{q2:.3f} (IQR {q1:.3f}-{q3:.3f})"
+
+
+def draw(table: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    """n rows, half PC and half NC (PC gets the odd one)."""
+    return pd.concat([table[table["class"] == c].sample(n // 2 + n % 2 * (c == "PC"), random_state=seed)
+                      for c in ("PC", "NC")])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,14 +53,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=50)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-length", type=int, help="draw only transcripts of at most this many nt")
+    ap.add_argument("--long", type=int, default=0, help=f"how many of the n are over {LONG} nt")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
 
     test = pd.read_csv(args.split_dir / "test.tsv", sep="\t", dtype=str, keep_default_na=False)
     if args.max_length:
         test = test[test["rna"].str.len() <= args.max_length]
-    picked = pd.concat([test[test["class"] == c].sample(args.n // 2 + args.n % 2 * (c == "PC"), random_state=args.seed)
-                        for c in ("PC", "NC")])
+    is_long = test["rna"].str.len() > LONG
+    picked = pd.concat([draw(test[is_long], args.long, args.seed), draw(test[~is_long], args.n - args.long, args.seed)])
     model = get_model(args.model)
     impl = model.load()
     target = "logit_diff"
@@ -83,7 +93,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{f', drawn from those of at most {args.max_length} nt' if args.max_length else ''}\n")
     print("| transcripts | median per-transcript Pearson r | sign agreement, quarter of mutations with the largest abs(ΔS) |")
     print("|---|---|---|")
-    for name, part in [("all", df), ("PC", df[df["class"] == "PC"]), ("NC", df[df["class"] == "NC"])]:
+    parts = [("all", df), ("PC", df[df["class"] == "PC"]), ("NC", df[df["class"] == "NC"]),
+             (f"over {LONG} nt", df[df["length"] > LONG])]
+    for name, part in parts:
+        if part.empty:
+            continue
         print(f"| {name} ({len(part)}) | {quartiles(part['pearson_r'].tolist())} | "
               f"{quartiles(part['sign_agreement_top_quarter'].tolist())} |")
     print(f"\nr > 0 for {(df['pearson_r'] > 0).sum()} of {len(df)} transcripts. Wall time: ISM "
