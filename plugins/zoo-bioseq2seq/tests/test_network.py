@@ -273,3 +273,11 @@ def test_original_checkpoint_keys_map_onto_this_model() -> None:
     restored = Bioseq2Seq(TINY)
     restored.load_state_dict(from_original_state_dict(original, generator), strict=True)
     assert all(torch.equal(restored.state_dict()[k], v) for k, v in ours.items())
+
+
+def test_the_decoding_limit_fits_the_longest_protein_a_transcript_can_hold() -> None:
+    from zoo_bioseq2seq.decoding import decode_limit
+
+    assert decode_limit(torch.tensor([300, 1200])) == 400  # the authors' limit covers their 200-1200 nt range
+    # a 3,000 nt mRNA can hold a 999-residue protein: <PC>, 999 residues and </s> need 1,001 steps
+    assert decode_limit(torch.tensor([3000, 500])) == 1002

@@ -98,6 +98,12 @@ def _hypothesis(tokens: list[int], log_prob: float) -> Hypothesis:
 
 
 @torch.no_grad()
+def decode_limit(lengths: Tensor, floor: int = MAX_DECODE_LEN) -> int:
+    """Tokens to decode for these transcripts: ``floor`` (the authors' 400), or more where a transcript can hold a
+    longer protein (its length / 3 + the class token and ``</s>``), so a 3 kb mRNA's protein is never cut at 398."""
+    return max(floor, int(lengths.max()) // 3 + 2)
+
+
 def greedy_decode(model: Bioseq2Seq, src: Tensor, lengths: Tensor, *, max_len: int = MAX_DECODE_LEN) -> list[Hypothesis]:
     """Arg-max decoding until ``</s>`` or ``max_len`` tokens, one hypothesis per transcript."""
     memory = model.encode(src, lengths)

@@ -41,7 +41,7 @@ from safetensors.torch import load_file
 
 from zoo_bioseq2seq import DEFAULT_MAX_TOKENS
 from zoo_bioseq2seq.dataloader import TOKENS_INPUT
-from zoo_bioseq2seq.decoding import MAX_DECODE_LEN, Hypothesis, beam_search, classify
+from zoo_bioseq2seq.decoding import MAX_DECODE_LEN, Hypothesis, beam_search, classify, decode_limit
 from zoo_bioseq2seq.network import Bioseq2Seq, Bioseq2SeqConfig
 from zoo_bioseq2seq.vocab import NC, PAD, PC, SRC_INDEX, TGT_TOKENS
 from zoo_core.errors import ExplainError, InputError, ModelSpecError
@@ -258,7 +258,7 @@ class Bioseq2SeqModel(ZooModel):
         out: list[list[Hypothesis]] = [[] for _ in range(len(x8))]
         # every record is decoded by beam_size rows at once, so a group gets a beam_size-th of the budget
         for g, hyps in self._per_group(x8, lengths, lambda x, n: beam_search(
-                self.network, x, n, beam_size=s.beam_size, n_best=s.n_best, max_len=s.max_decode_len),
+                self.network, x, n, beam_size=s.beam_size, n_best=s.n_best, max_len=decode_limit(n, s.max_decode_len)),
                 budget=max(1, self.max_tokens // s.beam_size)):
             for i, h in zip(g, hyps, strict=True):
                 out[i] = h
