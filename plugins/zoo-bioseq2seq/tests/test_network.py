@@ -278,6 +278,6 @@ def test_original_checkpoint_keys_map_onto_this_model() -> None:
 def test_the_decoding_limit_fits_the_longest_protein_a_transcript_can_hold() -> None:
     from zoo_bioseq2seq.decoding import decode_limit
 
-    assert decode_limit(torch.tensor([300, 1200])) == 400  # the authors' limit covers their 200-1200 nt range
-    # a 3,000 nt mRNA can hold a 999-residue protein: <PC>, 999 residues and </s> need 1,001 steps
+    assert decode_limit(torch.tensor([300, 1194])) == 400  # the authors' limit covers nearly all of 200-1200 nt
+    # a 3,000 nt transcript holds at most 1,000 codons: <PC>, 1,000 residues (a CDS without its stop) and </s>
     assert decode_limit(torch.tensor([3000, 500])) == 1002
