@@ -246,6 +246,16 @@ def test_a_long_record_is_kept_whole_with_a_warning(model: Bioseq2SeqModel, tmp_
     assert "long.fa: record 'long': 10,004 nt, far beyond the 200–1200 nt training range" in capsys.readouterr().err
 
 
+def test_a_model_trained_on_longer_transcripts_declares_its_own_range(model: Bioseq2SeqModel, tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    fasta = _fasta(tmp_path / "x.fa", {"short": _rna(150, 1), "mid": _rna(2000, 2), "long": _rna(WARN_LENGTH + 1, 3)})
+    default = next(iter(transcripts(model.spec, [fasta])))
+    wider = next(iter(transcripts(model.spec, [fasta], training_range=[200, 3000])))  # model.yaml: dataloader.args
+    assert default.meta["in_domain"] == [False, False, False]
+    assert wider.meta["in_domain"] == [False, True, False]
+    assert "far beyond the 200–3000 nt training range" in capsys.readouterr().err
+
+
 def test_a_bad_letter_is_an_error_naming_file_and_record(model: Bioseq2SeqModel, tmp_path: Path) -> None:
     fasta = _fasta(tmp_path / "bad.fa", {"ok": MRNA, "bad": "ACGUAXCG"})
     with pytest.raises(InputError, match=r"bad\.fa: record 'bad': invalid nucleotide letter 'X' at position 6"):

@@ -42,7 +42,7 @@ class Bioseq2SeqOptions(PrecisionOptions):
 
 
 def transcripts(spec: Any, sources: Any, *, batch_size: int = 32, genome: Any = None,
-                options: TranscriptsOptions | None = None) -> Iterator[Any]:
+                options: TranscriptsOptions | None = None, **model_args: Any) -> Iterator[Any]:
     """See :func:`zoo_bioseq2seq.dataloader.transcripts` (imported on first use: it needs numpy)."""
     from zoo_bioseq2seq.dataloader import transcripts as impl
     from zoo_core.errors import InputError
@@ -50,7 +50,8 @@ def transcripts(spec: Any, sources: Any, *, batch_size: int = 32, genome: Any = 
     if genome is not None:
         raise InputError(genome, f"{spec.name} reads transcripts from FASTA or sequences; it takes no --genome")
     max_tokens = options.max_tokens if options else DEFAULT_MAX_TOKENS
-    return impl(spec, sources, batch_size=batch_size, max_tokens=max_tokens)
+    # model_args: model.yaml's dataloader.args (training_range: the lengths the model was trained on)
+    return impl(spec, sources, batch_size=batch_size, max_tokens=max_tokens, **model_args)
 
 
 def mdig_attributions(*args: Any, **kwargs: Any) -> Any:

@@ -9,8 +9,8 @@ writes one table chunk per window, so reordering records across windows here wou
 Per record the batch carries the one-hot ``(L, 4)`` sequence input (N and other codes all-zero, as zoo's
 convention is), the ``tokens`` array (source-vocabulary id of every position, padding ``<blank>``), which the
 model reads because the one-hot alone cannot tell N, R, other letters and padding apart, and the
-meta columns ``length`` (nt after U→T), ``in_domain`` (200 ≤ length ≤ 1200, the training range) and
-``n_non_acgt`` (positions read as N, R or ``<unk>``).
+meta columns ``length`` (nt after U→T), ``in_domain`` (inside the model's training range: 200–1200 nt unless its
+model.yaml sets ``dataloader.args.training_range``) and ``n_non_acgt`` (positions read as N, R or ``<unk>``).
 
 Length policy (spec §2, §9.2): the whole sequence is always used, never truncated or chunked. Above
 ``WARN_LENGTH`` a warning goes to stderr (the paper ran at most 4,082 nt); above ``MAX_LENGTH`` the record is an
@@ -45,7 +45,8 @@ _OWN_TOKENS = frozenset(t for t in SRC_INDEX if len(t) == 1)  # A C G T N R; oth
 
 
 def transcripts(spec: ModelSpec, sources: Iterable[Source], *, batch_size: int = 32,
-                max_tokens: int = DEFAULT_MAX_TOKENS) -> Iterator[Batch]:
+                max_tokens: int = DEFAULT_MAX_TOKENS,
+                training_range: tuple[int, int] | list[int] = TRAINING_RANGE) -> Iterator[Batch]:
     """Batches of checked transcripts from FASTA files (plain or gzip) or raw sequence strings, in input order.
 
     Raises
@@ -56,28 +57,29 @@ def transcripts(spec: ModelSpec, sources: Iterable[Source], *, batch_size: int =
     """
     if batch_size < 1 or max_tokens < 1:
         raise InputError("<options>", f"batch_size and max_tokens must be at least 1, got {batch_size} and {max_tokens}")
+    trained = (int(training_range[0]), int(training_range[1]))
     window: list[tuple[str, str]] = []
     total = 0
     for rec, source in _records(sources):
-        seq = checked(rec, source)
+        seq = checked(rec, source, trained)
         if window and (len(window) == batch_size or total + len(seq) > max_tokens):
-            yield encode(window, spec)
+            yield encode(window, spec, trained)
             window, total = [], 0
         window.append((rec.id, seq))
         total += len(seq)
     if window:
-        yield encode(window, spec)
+        yield encode(window, spec, trained)
 
 
-def checked(rec: Record, source: object) -> str:
+def checked(rec: Record, source: object, trained: tuple[int, int] = TRAINING_RANGE) -> str:
     """The record's sequence, upper case with U→T, after the alphabet and length checks."""
     seq = check_sequence(rec.seq, "rna", source=source, record=rec.id)
     n = len(seq)
     if n > MAX_LENGTH:
         raise InputError(source, f"{n:,} nt is longer than the {MAX_LENGTH:,} nt this model accepts (it was trained on "
-                                  f"{TRAINING_RANGE[0]}–{TRAINING_RANGE[1]} nt); split or trim the transcript", rec.id)
+                                  f"{trained[0]}–{trained[1]} nt); split or trim the transcript", rec.id)
     if n > WARN_LENGTH:
-        _warn(source, rec.id, f"{n:,} nt, far beyond the {TRAINING_RANGE[0]}–{TRAINING_RANGE[1]} nt training range; "
+        _warn(source, rec.id, f"{n:,} nt, far beyond the {trained[0]}–{trained[1]} nt training range; "
                               "predicted on the whole sequence (not truncated), expect unreliable output")
     unknown = sum(seq.count(letter) for letter in set(seq) - _OWN_TOKENS)
     if unknown:
@@ -85,7 +87,7 @@ def checked(rec: Record, source: object) -> str:
     return seq
 
 
-def encode(records: list[tuple[str, str]], spec: ModelSpec) -> Batch:
+def encode(records: list[tuple[str, str]], spec: ModelSpec, trained: tuple[int, int] = TRAINING_RANGE) -> Batch:
     """One batch: the one-hot sequences and their tokens, padded at the end to the longest."""
     seq_name = spec.sequence_input.name
     width = max(len(s) for _, s in records)
@@ -98,7 +100,7 @@ def encode(records: list[tuple[str, str]], spec: ModelSpec) -> Batch:
         tokens[k, : len(seq)] = encode_rna(seq)
     inputs[TOKENS_INPUT] = tokens
     lengths = [len(s) for _, s in records]
-    lo, hi = TRAINING_RANGE
+    lo, hi = trained
     meta: dict[str, list[object]] = {
         "length": list(lengths),
         "in_domain": [lo <= n <= hi for n in lengths],
