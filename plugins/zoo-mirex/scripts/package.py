@@ -322,7 +322,7 @@ test r² {tr['test']['r2_pearson']:.3f} on {tr['test']['genes']} genes. Hardware
 run, torch {tr['torch']}, {tr['threads']} thread; {tr['seconds_per_epoch']:.1f} s per epoch, about
 {tr['epochs'] * tr['seconds_per_epoch'] / 60:.1f} min in all.
 
-## Evaluation (the paper's protocol, test split; the runs recorded when this card was written: the plugin README has the current table)
+## Evaluation (the paper's protocol, test split; the runs recorded when this card was written)
 
 {table}
 
