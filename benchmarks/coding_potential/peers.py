@@ -10,7 +10,7 @@ PC (protein-coding) is the positive class, as in the bioseq2seq paper's Table 1.
 * RNAsamba: not run (see ``RNASAMBA_REASON``).
 * ``--zoo-model NAME`` (repeatable): ``zoo.get_model(NAME).predict(fasta)``, its ``class`` column.
 * The floor every model must clear (issue 16): protein-coding if the longest ATG…stop ORF has at least 100
-  codons (``zoo-bioseq2seq/scripts/build_dataset.py::longest_orf``, the rule that chose the mouse v1 targets).
+  codons (``zoo-bioseq2seq/scripts/build_dataset.py::orf_rule``, the rule that chose the mouse v1 targets).
 
 Throughput is transcripts per second over the wall time of the tool's prediction step alone (the
 subprocess, or the ``predict`` call), excluding installs, training and the writing of the input FASTA.
@@ -335,13 +335,9 @@ def committed_status(name: str, digest: str) -> str:
 def orf_rule_calls(test: pd.DataFrame, codons: int = ORF_RULE_CODONS) -> dict[str, str]:
     """PC where the longest ATG…stop ORF has at least ``codons`` codons (stop excluded), else NC."""
     sys.path.insert(0, str(ROOT / "plugins" / "zoo-bioseq2seq" / "scripts"))
-    from build_dataset import longest_orf
+    from build_dataset import orf_rule
 
-    def call(rna: str) -> str:
-        orf = longest_orf(rna)
-        return POSITIVE if orf is not None and (orf[1] - orf[0]) // 3 - 1 >= codons else NEGATIVE
-
-    return {str(i): call(r) for i, r in zip(test["id"], test["rna"], strict=True)}
+    return {str(i): orf_rule(r, codons) for i, r in zip(test["id"], test["rna"], strict=True)}
 
 
 def attempt(rows: list[Row], tool: str, job: Callable[[], Row]) -> None:

@@ -100,6 +100,12 @@ def longest_orf(rna: str) -> tuple[int, int] | None:
     return best
 
 
+def orf_rule(rna: str, codons: int = 100) -> str:
+    """The one-line floor of issue 16: PC if the longest ATG…stop ORF has at least ``codons`` codons (stop excluded)."""
+    orf = longest_orf(rna)
+    return "PC" if orf is not None and (orf[1] - orf[0]) // 3 - 1 >= codons else "NC"
+
+
 def protein_of(cds: str) -> str:
     """The protein of a clean CDS, without the stop symbol (the paper's targets carry none)."""
     return translate(cds[:-3])

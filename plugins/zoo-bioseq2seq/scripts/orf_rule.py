@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_dataset import longest_orf
+from build_dataset import orf_rule
 from evaluate import metrics
 
 
@@ -28,11 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     df = pd.read_csv(args.data / f"{args.split}.tsv", sep="\t", keep_default_na=False, dtype=str)
 
-    def call(rna: str) -> str:
-        orf = longest_orf(rna)
-        return "PC" if orf is not None and (orf[1] - orf[0]) // 3 - 1 >= args.codons else "NC"
-
-    df["pred"] = [call(r) for r in df["rna"]]
+    df["pred"] = [orf_rule(r, args.codons) for r in df["rna"]]
     result = {"rule": f"longest ORF >= {args.codons} codons", "split": str(args.data / args.split),
               "all": metrics(df["class"].tolist(), df["pred"].tolist())}
     for species, part in df.groupby("species"):

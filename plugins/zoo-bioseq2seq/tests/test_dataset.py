@@ -127,3 +127,10 @@ def test_length_match_takes_the_nearest_length_per_species() -> None:
     for sp in build.SPECIES:
         assert sorted(len(r.rna) for r in picked if r.species == sp and r.cls == "NC") == [250, 399, 598]
         assert sum(r.species == sp and r.cls == "PC" for r in picked) == 3
+
+
+def test_the_orf_rule_counts_codons_without_the_stop() -> None:
+    # ATG + 99 codons + TAA: 100 codons before the stop, the floor's threshold exactly
+    assert build.orf_rule("CC" + "ATG" + "GCT" * 99 + "TAA" + "GG") == "PC"
+    assert build.orf_rule("CC" + "ATG" + "GCT" * 98 + "TAA" + "GG") == "NC"
+    assert build.orf_rule("GCT" * 200) == "NC"  # no ATG, no ORF
