@@ -33,6 +33,18 @@ def test_ism_matches_brute_force_and_original_bases_are_zero(toy_batch) -> None:
         assert attr[k, i, b] == pytest.approx(expected, abs=1e-6)
 
 
+def test_ism_on_chosen_positions_equals_full_ism_there_and_is_zero_elsewhere(toy_batch) -> None:
+    model, batch = toy_batch
+    full = ism(model, batch.inputs, "sequence", target="score")
+    chosen = [3, 57, 199, 10_000]  # one past every record's length: skipped, not an error
+    part = ism(model, batch.inputs, "sequence", target="score", positions=chosen)
+    np.testing.assert_allclose(part[:, chosen[:3]], full[:, chosen[:3]], atol=1e-6)  # other batch mates
+    rest = np.ones(part.shape[1], bool)
+    rest[chosen[:3]] = False
+    assert not part[:, rest].any()
+    assert np.count_nonzero(part[:, chosen[:3]]) == 3 * 3 * 3  # 3 records x 3 positions x 3 alternative bases
+
+
 def test_integrated_gradients_completeness(toy_batch) -> None:
     """Sum of IG attributions ≈ f(x) − f(baseline): the defining property (32 steps)."""
     model, batch = toy_batch

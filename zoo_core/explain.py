@@ -59,18 +59,22 @@ def _one(inputs: dict[str, np.ndarray], k: int, n: int = 1) -> dict[str, np.ndar
 
 
 def ism(model: ZooModel, inputs: dict[str, np.ndarray], name: str, *, target: str, batch_size: int = 32,
-        lengths: list[int] | None = None) -> np.ndarray:
+        lengths: list[int] | None = None, positions: Iterable[int] | None = None) -> np.ndarray:
     """In-silico saturation mutagenesis. Returns ``(N, L, 4)``; original bases are exactly 0.
 
-    Positions at or past ``lengths[k]`` (padding) are not mutated and stay 0.
+    Positions at or past ``lengths[k]`` (padding) are not mutated and stay 0. ``positions`` mutates only those
+    positions (of every record; those past a record's length are skipped) and leaves the rest 0: a sample of a
+    long sequence costs ``3 · len(positions)`` forward passes instead of ``3 · L``.
     """
     x = inputs[name]
     n, length, _ = x.shape
     out = np.zeros((n, length, 4), np.float32)
+    chosen = None if positions is None else sorted(set(positions))
     for k in range(n):
         ref = float(model.output(_one(inputs, k), target)[0])
         real = length if lengths is None else lengths[k]
-        muts = [(i, b) for i in range(real) for b in range(4) if x[k, i, b] == 0]
+        sites = range(real) if chosen is None else [i for i in chosen if 0 <= i < real]
+        muts = [(i, b) for i in sites for b in range(4) if x[k, i, b] == 0]
         for s in range(0, len(muts), batch_size):
             chunk = muts[s: s + batch_size]
             batch = _one(inputs, k, len(chunk))
