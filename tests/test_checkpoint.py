@@ -9,7 +9,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from zoo_dev.checkpoint import load_extra, load_state, save_state  # noqa: E402
+from zoo_dev.checkpoint import load_extra, load_state, read_info, save_state  # noqa: E402
 
 
 def _setup(seed: int = 0) -> tuple[torch.nn.Module, torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
@@ -49,6 +49,8 @@ def test_a_resumed_run_equals_an_uninterrupted_one(tmp_path: Path) -> None:
     for a, b in zip(net.parameters(), resumed.parameters(), strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
     torch.testing.assert_close(load_extra(tmp_path / "state.safetensors")["w"], best["w"])
+    assert read_info(tmp_path / "state.safetensors") == info
+    assert read_info(tmp_path / "absent.safetensors") is None
 
 
 def test_the_state_file_is_safetensors_with_json_metadata(tmp_path: Path) -> None:

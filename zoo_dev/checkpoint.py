@@ -2,6 +2,7 @@
 
     save_state(path, model=net, optimizer=opt, info={"update": 1200, "scheduler": sched.state_dict()})
     info = load_state(path, model=net, optimizer=opt)
+    info = read_info(path)            # the same, without touching a model (None when there is no state yet)
 
 ``torch.save``/``torch.load`` would pickle the optimizer state; the project reads no pickle, not even its own.
 The file is written next to ``path`` and renamed over it, so a run killed mid-save keeps its previous state.
@@ -58,6 +59,14 @@ def load_state(path: str | Path, *, model: torch.nn.Module, optimizer: torch.opt
         state.setdefault(int(index), {})[name] = value
     optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
     return meta["info"]
+
+
+def read_info(path: str | Path) -> dict[str, Any] | None:
+    """The ``info`` of a state file without loading its tensors (e.g. to decide whether to resume); None if absent."""
+    if not Path(path).is_file():
+        return None
+    with safe_open(str(path), framework="pt") as fh:
+        return json.loads(fh.metadata()["state"])["info"]
 
 
 def load_extra(path: str | Path, device: str | torch.device = "cpu") -> dict[str, torch.Tensor]:
