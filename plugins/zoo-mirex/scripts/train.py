@@ -15,10 +15,11 @@ select_mirnas.py). The miRNA features are target × log10(mean count + 0.1) of t
 
 Determinism and resuming: epoch e shuffles with ``numpy.random.default_rng(seed_used * 1000 + e)`` and seeds torch
 (dropout) with the same number, so a run killed after any epoch resumes to the same result. After every epoch the
-state is written as ``state.safetensors`` (weights, SGD momentum buffers, best weights) + ``state.json`` (epoch,
-history); never a pickle. ``--max-minutes`` stops after the epoch that crosses it (exit code 3, resumable). A finished
-run writes ``model.safetensors`` (best weights), ``result.json`` (metrics on valid and test, time per epoch) and
-``predictions.tsv`` (gene, split, actual, predicted, for every gene of the table) and deletes the state.
+state is written as ``state.safetensors`` (``zoo_dev.checkpoint``: weights, SGD momentum buffers, best weights, the
+progress as JSON metadata) + ``state.json`` (a readable copy of the progress); never a pickle. ``--max-minutes``
+stops after the epoch that crosses it (exit code 3, resumable). A finished run writes ``model.safetensors`` (best
+weights), ``result.json`` (metrics on valid and test, time per epoch) and ``predictions.tsv`` (gene, split, actual,
+predicted, for every gene of the table) and deletes the state.
 """
 
 from __future__ import annotations
@@ -33,11 +34,13 @@ from typing import Any
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from zoo_mirex.dataset import Data, candidate_mirnas, load, mirna_matrix, one_hot
 from zoo_mirex.network import MiRExNet, count_parameters
 from zoo_mirex.stats import r2_scores
 from zoo_mirex.tissues import CONFIGS, TISSUES, WINDOW
+
+from zoo_dev.checkpoint import load_extra, load_state, read_info, save_state
 
 RECIPE: dict[str, Any] = {"optimizer": "SGD", "lr": 5e-4, "momentum": 0.9, "nesterov": False, "weight_decay": 0.0,
                           "batch_size": 32, "max_epochs": 100, "patience": 20, "loss": "MSE",
@@ -85,37 +88,10 @@ def predict(net: MiRExNet, data: Data, rows: np.ndarray, x_mirna: np.ndarray) ->
 
 def _save_state(folder: Path, net: MiRExNet, opt: torch.optim.Optimizer, best: dict[str, torch.Tensor],
                 info: dict[str, Any]) -> None:
-    """One atomic ``state.safetensors`` (weights, momentum buffers, best weights; the JSON progress in its metadata),
-    then ``state.json``, a readable copy of that progress."""
-    tensors = {f"net.{k}": v.detach().contiguous() for k, v in net.state_dict().items()}
-    tensors.update({f"best.{k}": v.contiguous() for k, v in best.items()})
-    for i, p in enumerate(net.parameters()):
-        buf = opt.state.get(p, {}).get("momentum_buffer")
-        if buf is not None:
-            tensors[f"momentum.{i}"] = buf.detach().contiguous()
-    tmp = folder / "state.safetensors.tmp"
-    save_file(tensors, str(tmp), metadata={"info": json.dumps(info)})
-    tmp.replace(folder / "state.safetensors")
+    """``state.safetensors`` (zoo_dev.checkpoint: weights, momentum buffers, the best weights as extra tensors, the
+    progress in its metadata), then ``state.json``, a readable copy of that progress."""
+    save_state(folder / "state.safetensors", model=net, optimizer=opt, info=info, extra=best)
     (folder / "state.json").write_text(json.dumps(info, indent=1))
-
-
-def _read_info(folder: Path) -> dict[str, Any] | None:
-    from safetensors import safe_open
-
-    path = folder / "state.safetensors"
-    if not path.exists():
-        return None
-    with safe_open(str(path), "pt") as fh:
-        return json.loads(fh.metadata()["info"])
-
-
-def _load_state(folder: Path, net: MiRExNet, opt: torch.optim.Optimizer) -> dict[str, torch.Tensor]:
-    tensors = load_file(str(folder / "state.safetensors"))
-    net.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
-    for i, p in enumerate(net.parameters()):
-        if f"momentum.{i}" in tensors:
-            opt.state[p]["momentum_buffer"] = tensors[f"momentum.{i}"].clone()
-    return {k[5:]: v for k, v in tensors.items() if k.startswith("best.")}
 
 
 def train_run(data: Data, tissue: str, mirnas: list[str], out: Path, *, seed: int = 0, config: str = "",
@@ -131,7 +107,7 @@ def train_run(data: Data, tissue: str, mirnas: list[str], out: Path, *, seed: in
     x_mirna = mirna_matrix(data, tissue, mirnas) if mirnas else np.zeros((len(data.genes), 0), np.float32)
     y = data.labels[tissue]
     info: dict[str, Any] = {"attempt": 0, "epoch": 0, "history": [], "seconds": 0.0, "retries": []}
-    info = _read_info(out) or info
+    info = read_info(out / "state.safetensors") or info
     while True:
         seed_used = seed + 1000 * info["attempt"]
         torch.manual_seed(seed_used)
@@ -139,7 +115,8 @@ def train_run(data: Data, tissue: str, mirnas: list[str], out: Path, *, seed: in
         opt = torch.optim.SGD(net.parameters(), lr=RECIPE["lr"], momentum=RECIPE["momentum"])
         best = {k: v.detach().clone() for k, v in net.state_dict().items()}
         if info["epoch"]:
-            best = _load_state(out, net, opt)
+            load_state(out / "state.safetensors", model=net, optimizer=opt)
+            best = load_extra(out / "state.safetensors")
         train_rows = rows["train"]
         y_t = torch.from_numpy(y)
         while info["epoch"] < max_epochs:

@@ -7,7 +7,8 @@ a * log2 TPM + b against log2 protein over each gene's (tissue) points, as the p
 paper's optimiser (SGD without momentum, lr 1e-4) is the default; on these features it diverges in
 the first epoch, so the shipped models use ``--optimizer adam --lr 1e-3`` (see the model card). Each
 member keeps the weights of its epoch with the lowest validation MSE. After every epoch a member's
-state is saved (safetensors + JSON, no pickle), so a killed run resumes where it stopped. ``--modules`` trains an ablated model.
+state is saved (one safetensors file with JSON metadata, ``zoo_dev.checkpoint``; no pickle), so a killed run
+resumes where it stopped. ``--modules`` trains an ablated model.
 Writes ``member<k>.safetensors`` and ``log.json``.
 """
 
@@ -89,8 +90,10 @@ def bucketed(rng: np.random.Generator, lengths: np.ndarray, batch_size: int, poo
 def train_member(k: int, args: argparse.Namespace, data: dict, device: torch.device, log: dict) -> bool:
     """Train (or resume) member ``k``; False when ``--max-minutes`` stopped it (its state is saved)."""
     path = args.out / f"member{k}.safetensors"
-    state_path, info_path = args.out / f"member{k}.state.safetensors", args.out / f"member{k}.state.json"
-    from safetensors.torch import load_file, save_file
+    state_path = args.out / f"member{k}.state.safetensors"
+    from safetensors.torch import save_file
+
+    from zoo_dev.checkpoint import load_extra, load_state, save_state
 
     if path.exists():
         print(f"member {k}: done already", file=sys.stderr)
@@ -103,16 +106,9 @@ def train_member(k: int, args: argparse.Namespace, data: dict, device: torch.dev
     rng = np.random.default_rng(args.seed + k)
     start, history = 0, []
     best = {k2: v.detach().clone() for k2, v in net.state_dict().items()}
-    if state_path.exists() and info_path.exists():  # resume: tensors in safetensors, the rest in JSON; no pickle
-        tensors_ = {n: t.to(device) for n, t in load_file(str(state_path)).items()}
-        info = json.loads(info_path.read_text())
-        net.load_state_dict({n[4:]: t for n, t in tensors_.items() if n.startswith("net.")})
-        best = {n[5:]: t for n, t in tensors_.items() if n.startswith("best.")}
-        opt_state = opt.state_dict()
-        for i in opt_state["param_groups"][0]["params"]:
-            if info["opt_keys"] and f"opt.{i}.{info['opt_keys'][0]}" in tensors_:  # a parameter without grads has none
-                opt_state["state"][i] = {key: tensors_[f"opt.{i}.{key}"] for key in info["opt_keys"]}
-        opt.load_state_dict(opt_state)
+    if state_path.exists():  # resume (zoo_dev.checkpoint: one safetensors file, the progress in its metadata)
+        info = load_state(state_path, model=net, optimizer=opt, device=device)
+        best = load_extra(state_path, device=device)
         rng = np.random.default_rng(info["rng_seed"])
         start, history = int(info["epoch"]), info["history"]
     train_r, train_tpm, train_p = data["train"]
@@ -142,14 +138,8 @@ def train_member(k: int, args: argparse.Namespace, data: dict, device: torch.dev
                   f"valid r2 {row['valid_r2']:.3f}  ({time.time() - t0:.0f} s)", file=sys.stderr, flush=True)
         seed_next = int(rng.integers(2**31))
         rng = np.random.default_rng(seed_next)
-        opt_state = opt.state_dict()["state"]
-        opt_keys = sorted(next(iter(opt_state.values()), {}))
-        save_file({**{f"net.{n}": t.detach().cpu().contiguous() for n, t in net.state_dict().items()},
-                   **{f"best.{n}": t.cpu().contiguous() for n, t in best.items()},
-                   **{f"opt.{i}.{key}": torch.as_tensor(st[key]).cpu().contiguous()
-                      for i, st in opt_state.items() for key in opt_keys}}, str(state_path))
-        info_path.write_text(json.dumps({"epoch": epoch + 1, "rng_seed": seed_next, "history": history,
-                                         "opt_keys": opt_keys}))
+        save_state(state_path, model=net, optimizer=opt, extra=best,
+                   info={"epoch": epoch + 1, "rng_seed": seed_next, "history": history})
         if args.max_minutes is not None and epoch + 1 < args.epochs and time.time() - args.started > 60 * args.max_minutes:
             print(f"member {k}: stopped after epoch {epoch + 1} (--max-minutes); rerun to resume", file=sys.stderr)
             return False
@@ -158,7 +148,6 @@ def train_member(k: int, args: argparse.Namespace, data: dict, device: torch.dev
     best_epoch = min(history, key=lambda h: h["valid_mse"])["epoch"]
     log["members"][str(k)] = {"history": history, "best_epoch": best_epoch, "seconds_this_run": time.time() - t0}
     state_path.unlink()
-    info_path.unlink()
     return True
 
 
