@@ -32,7 +32,7 @@ train)
           --valid-minutes 0.5 --patience 1000 --max-minutes "$minutes")
   export PYTHONPATH=$carry/shim
   python3 "$plugin/scripts/train.py" "${common[@]}" --out "$OUT/bioseq2seq" --warmup 100 --peak-lr 1.4e-3 --seed 115 \
-    --init "$plugin/runs/bioseq2seq-12layer-v2-h200/best.safetensors" > "$OUT/bioseq2seq.log" 2>&1 &
+    --init "$plugin/src/zoo_bioseq2seq/models/bioseq2seq-12layer-v2/model.safetensors" > "$OUT/bioseq2seq.log" 2>&1 &
   python3 "$plugin/scripts/train.py" "${common[@]}" --out "$OUT/edc" --preset edc_small --warmup 300 --seed 114 \
     > "$OUT/edc.log" 2>&1 &
   wait

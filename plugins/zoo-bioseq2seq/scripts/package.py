@@ -70,6 +70,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--card-section", type=Path, action="append", default=[], help="markdown appended to the card")
     ap.add_argument("--hardware", default=f"{platform.machine()} CPU, {torch.get_num_threads()} cores, torch {torch.__version__}")
     ap.add_argument("--dataset", choices=sorted(DATASETS), default="v1", help="the split the run was trained on")
+    ap.add_argument("--weights", default="best.safetensors",
+                    help="the checkpoint, relative to --run (default best.safetensors; a path to re-package shipped weights)")
     ap.add_argument("--run-note", default="", help="a sentence on how the run was made (e.g. shared CPU, resumed)")
     args = ap.parse_args(argv)
 
@@ -84,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     folder = PKG / "models" / args.name
     folder.mkdir(parents=True, exist_ok=True)
 
-    tensors = load_file(str(args.run / "best.safetensors"))
+    tensors = load_file(str(args.run / args.weights))
     save_file(tensors, str(folder / "model.safetensors"), metadata={"format": "pt"})
     history = log["history"]
     provenance = {
@@ -124,9 +126,11 @@ def model_spec(name: str, aliases: list[str], config: Bioseq2SeqConfig, prov: di
     kind = "EDC (class token only)" if edc else "bioseq2seq (class token + protein)"
     what = ("reads an RNA and writes <PC> or <NC>" if edc else
             "reads an RNA and writes <PC> followed by the protein, or <NC>")
-    description = (f"{kind} with an LFNet encoder (Valencia & Hendrix 2023): it {what}. Trained here on CPU on "
-                   f"{prov['train_transcripts']:,} real human, mouse and Arabidopsis transcripts; NOT the paper's "
-                   f"configuration: {'; '.join(differences(config))}.")
+    diffs = differences(config)
+    how = (f"NOT the paper's configuration: {'; '.join(diffs)}" if diffs else
+           "the paper's network configuration, trained on far less data and for far fewer updates than the paper's")
+    description = (f"{kind} with an LFNet encoder (Valencia & Hendrix 2023): it {what}. Trained here ({prov['hardware']}) "
+                   f"on {prov['train_transcripts']:,} real human, mouse and Arabidopsis transcripts; {how}.")
     files = previous.files if previous else []
     # pin_weights (the caller) replaces a new file's placeholder digest by the one read from the folder
     pins = {f.name: f.sha256 for f in files}
@@ -141,15 +145,21 @@ def model_spec(name: str, aliases: list[str], config: Bioseq2SeqConfig, prov: di
             {"name": "transcript", "kind": "rna", "encoding": "one-hot-acgt",
              "doc": "A transcript, RNA or cDNA (FASTA; U reads as T; N and IUPAC letters are kept as the network's N "
                     f"and R tokens). Trained on {lo}-{hi} nt; runs on any length up to 30 kb, with a warning above 10 kb."},
-            {"name": "tokens", "kind": "numeric", "encoding": "float32", "optional": True,
-             "doc": "Source-vocabulary id of every position (tells N, R and other letters apart); the dataloader "
-                    "fills it in."},
         ],
         "outputs": [
             {"name": "coding_prob", "unit": "probability",
              "doc": "P(<PC>) at the first decoding step, softmax over the 28 target tokens (the authors' coding_prob)."},
             {"name": "logit_diff", "unit": "logit",
              "doc": "S = logit(<PC>) - logit(<NC>) at the first decoding step; what ism, grad, ig and mdig explain."},
+            {"name": "class", "dtype": "str", "unit": "label",
+             "doc": "PC or NC: the arg-max over all 28 target tokens at the first decoding step (the paper's rule), "
+                    "or the winning token itself (e.g. <unk>) when neither class token wins."},
+            *([] if edc else [
+                {"name": "protein", "dtype": "str", "optional": True, "unit": "amino acids",
+                 "doc": "With --full-decode, the top beam's peptide (empty for NC)."},
+                {"name": "beams", "dtype": "str", "optional": True, "unit": "label:protein:score, '|'-separated",
+                 "doc": "With --full-decode, the 4 best hypotheses of a beam search, best first; score = exp of the "
+                        "length-averaged log-probability, not a calibrated probability."}]),
         ],
         "vep": {"anchor": "transcript", "doc": "A GTF/GFF3 of transcripts (exons; CDS optional)."},
         "dataloader": {"name": "transcripts", **({} if (lo, hi) == DATASETS["v1"]["range"] else
@@ -190,6 +200,35 @@ def metrics_list(m: dict[str, Any], edc: bool, version: str) -> list[dict[str, A
              **({"note": note} if note else {})} for name, value, source, data, sp, note in rows]
 
 
+def validation_schedule(args: dict[str, str]) -> str:
+    """train.py validates every --valid-every updates and, with --valid-minutes, also when that many minutes passed."""
+    minutes = float(args.get("valid_minutes") or 0)
+    every = int(args["valid_every"])
+    if minutes and every >= 100_000:
+        return f"every {minutes:g} min"
+    return f"every {every} updates" + (f" or {minutes:g} min" if minutes else "")
+
+
+def size_word(config: Bioseq2SeqConfig) -> str:
+    """"smaller " when the network (not just the recipe) is below the paper's size."""
+    paper = PAPER_CONFIG[config.class_only]
+    size = ("n_enc_layers", "n_dec_layers", "model_dim", "d_ff")
+    return "smaller " if any(getattr(config, k) < getattr(paper, k) for k in size) else ""
+
+
+def wall_time(seconds: float) -> str:
+    return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.1f} min"
+
+
+def configuration_note(config: Bioseq2SeqConfig, paper_model: str) -> str:
+    diffs = differences(config)
+    if not diffs:
+        return (f"**The paper's network configuration ({paper_model}), not the paper's training:** far fewer "
+                "transcripts and updates (below).")
+    return (f"**This is not the paper's configuration.** Differences from the paper's {paper_model}:\n"
+            + "\n".join("- " + d for d in diffs))
+
+
 def model_card(name: str, aliases: list[str], config: Bioseq2SeqConfig, prov: dict, metrics: dict | None) -> str:
     edc = config.class_only
     dataset = DATASETS[prov["dataset"]]
@@ -206,18 +245,23 @@ def model_card(name: str, aliases: list[str], config: Bioseq2SeqConfig, prov: di
         exact = (f"\nTranslation: the top beam (beam 4) equals the annotated protein exactly for "
                  f"**{metrics['translation_exact_matches']} of {metrics['correct_mrnas']}** correctly classified test "
                  f"mRNAs ({metrics['translation_exact_match_top_beam']:.1%}; paper: 82.4 % of its true positives).\n")
-        if metrics["translation_exact_match_top_beam"] < 0.5:
+        if metrics["translation_exact_match_top_beam"] < 0.5 and prov["valid_at_best"]["token_acc"] < 0.5:
             exact += (f"At this size and training length the decoder has not learned to translate (validation token "
                       f"accuracy {prov['valid_at_best']['token_acc']:.2f}): its `<PC>` beams are low-complexity "
                       "repeats, so read the `protein` column as a diagnostic, not as a prediction.\n")
+        elif metrics["translation_exact_match_top_beam"] < 0.5:
+            exact += (f"The decoder has learned the genetic code (teacher-forced validation token accuracy "
+                      f"{prov['valid_at_best']['token_acc']:.3f}), but one wrong start codon or frame in free decoding "
+                      "spoils the whole protein: check the `protein` column against an ORF before using it.\n")
     measured = (f"## Measured on the test split\n\n`python plugins/zoo-bioseq2seq/scripts/evaluate.py --model {name}`, "
                 f"{metrics['n']} transcripts, PC positive, class = arg-max token at the first decoding step:\n\n"
                 "| | accuracy | F1 | recall | precision | MCC |\n|---|---|---|---|---|---|\n" + rows +
                 f"| {paper['model']}, paper Table 1 | {paper['accuracy']:.3f} | {paper['f1']:.3f} | | | {paper['mcc']:.3f} |\n"
                 "\nNot the same measurement: the paper's figures are on its own 4,991 human test transcripts with a model "
                 f"trained on ~52k transcripts at full size; ours are on this project's {metrics['n']}-transcript test split with "
-                "the smaller model below.\n" + exact) if metrics else ""
+                f"the {size_word(config)}model trained as below.\n" + exact) if metrics else ""
     valid = prov["valid_at_best"]
+    threads = f", {args['threads']} thread(s)" if prov["device"] == "cpu" else ""
     usage = "\n".join([
         f"    zoo predict {name} transcripts.fa -o out.tsv            # coding_prob, logit_diff, class, in_domain",
         *([] if edc else [f"    zoo predict {name} transcripts.fa --full-decode -o out.tsv   # + protein and beams (beam 4)"]),
@@ -232,10 +276,9 @@ tags: [genomics, rna, coding-potential, {'edc' if edc else 'bioseq2seq'}, lfnet]
 
 {'EDC, the class-only encoder-decoder' if edc else 'bioseq2seq'} of Valencia & Hendrix (2023) with an LFNet
 encoder: it reads a transcript and {'writes `<PC>` (protein-coding) or `<NC>`' if edc else
-'writes `<PC>` followed by the protein it encodes, or `<NC>`'}. Trained by the zoo project on a 2-core CPU.{alias}
+'writes `<PC>` followed by the protein it encodes, or `<NC>`'}. Trained by the zoo project ({prov['hardware']}).{alias}
 
-**This is not the paper's configuration.** Differences from the paper's {paper['model']}:
-{chr(10).join("- " + d for d in differences(config))}
+{configuration_note(config, paper['model'])}
 The paper's pretrained weights and data are not obtainable offline, so these weights were trained here.
 
 {usage}
@@ -253,11 +296,11 @@ The paper's pretrained weights and data are not obtainable offline, so these wei
   {prov['parameters']:,} parameters.
 - **Recipe** (`scripts/train.py`): AdamW (weight decay 0.01), Noam schedule with the paper's peak
   learning rate {prov['peak_lr']:.2e} reached after {args['warmup']} warm-up updates (the paper: 2000/4000), token
-  batches of {args['max_tokens']} nucleotides, seed {args['seed']}, validation every {args['valid_every']} updates,
+  batches of {args['max_tokens']} nucleotides, seed {args['seed']}, validation {validation_schedule(args)},
   the checkpoint with the best validation class + token accuracy kept.
 - **Run**: {prov['last_update']} updates (into epoch {prov['epochs']}); best at update {prov['best_update']}
   (validation class accuracy {valid['class_acc']:.3f}, token accuracy {valid['token_acc']:.3f}); wall time
-  {prov['wall_seconds'] / 3600:.1f} h on {prov['hardware']}, {args['threads']} thread(s). {prov['run_note']}
+  {wall_time(prov['wall_seconds'])} on {prov['hardware']}{threads}. {prov['run_note']}
 
 ## License and citation
 

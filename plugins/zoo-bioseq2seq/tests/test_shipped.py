@@ -25,7 +25,7 @@ def _bioseq2seq_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_family_names_resolve_to_the_shipped_models() -> None:
-    assert SHIPPED == ["bioseq2seq-4layer", "edc-4layer"]
+    assert SHIPPED == ["bioseq2seq-12layer-v2", "bioseq2seq-4layer", "edc-4layer"]
     assert zoo.get_model("bioseq2seq").name == "bioseq2seq-4layer"
     assert zoo.get_model("edc").name == "edc-4layer"
 
